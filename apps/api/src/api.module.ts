@@ -1,0 +1,56 @@
+import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from '@hgtrace/audit';
+import { AUTH_GUARD, AuthModule } from '@hgtrace/auth';
+import { ConfigModule, Env } from '@hgtrace/config';
+import { DatabaseModule } from '@hgtrace/database';
+import { QueueModule } from '@hgtrace/queue';
+import { AuditController } from './controllers/audit.controller.js';
+import { AuthController } from './controllers/auth.controller.js';
+import { HealthController } from './controllers/health.controller.js';
+import { MetricsController } from './controllers/metrics.controller.js';
+import { UsersController } from './controllers/users.controller.js';
+import { ApiExceptionFilter } from './http/exception.filter.js';
+import { HttpMetricsMiddleware } from './http/http-metrics.middleware.js';
+import { LoginRateLimitGuard } from './http/login-rate-limit.guard.js';
+import { requestId } from './http/request-id.js';
+import { createValidationPipe } from './http/validation.js';
+
+@Module({
+  imports: [
+    ConfigModule,
+    LoggerModule.forRootAsync({
+      inject: [Env],
+      useFactory: (env: Env) => ({
+        forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+        pinoHttp: {
+          level: env.LOG_LEVEL,
+          // The id is assigned before the body is parsed (see bootstrap), so that errors there carry it too.
+          genReqId: (req, res) => (req as { id?: string }).id ?? requestId(req, res),
+          redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password'],
+          customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+          autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
+        },
+      }),
+    }),
+    DatabaseModule,
+    QueueModule,
+    AuditModule,
+    AuthModule,
+    TerminusModule,
+  ],
+  controllers: [AuthController, UsersController, AuditController, HealthController, MetricsController],
+  providers: [
+    AUTH_GUARD,
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_FILTER, useClass: ApiExceptionFilter },
+    LoginRateLimitGuard,
+  ],
+})
+export class ApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+}

@@ -1,0 +1,27 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Env } from '@hgtrace/config';
+import { ApiToken } from './api-token.entity.js';
+import { AuthGuard } from './auth.guard.js';
+import { AuthService } from './auth.service.js';
+import { User } from './user.entity.js';
+import { UsersService } from './users.service.js';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([User, ApiToken]),
+    JwtModule.registerAsync({
+      inject: [Env],
+      useFactory: (env: Env) => ({ secret: env.JWT_SECRET, signOptions: { algorithm: 'HS256', issuer: 'hgtrace' }, verifyOptions: { issuer: 'hgtrace' } }),
+    }),
+  ],
+  providers: [AuthService, UsersService],
+  exports: [AuthService, UsersService],
+})
+export class AuthModule {}
+
+/** The global guard, for the api's module: `providers: [AUTH_GUARD]`. */
+export const AUTH_GUARD = { provide: APP_GUARD, useClass: AuthGuard };

@@ -1,0 +1,4 @@
+export * from './domain-error.js';
+export * from './actor.js';
+export * from './paging.js';
+export * from './validation.js';

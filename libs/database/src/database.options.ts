@@ -1,0 +1,24 @@
+import type { DataSourceOptions } from 'typeorm';
+import type { Env } from '@hgtrace/config';
+import { MIGRATIONS } from './migrations/index.js';
+
+/**
+ * The one set of DataSource options, used by the app (through TypeOrmModule), by the CLI and by the
+ * migration runner. Entities are registered by each library's TypeOrmModule.forFeature; migrations are
+ * hand-written SQL, so the migration runner needs none.
+ */
+export function dataSourceOptions(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_POOL_SIZE'>, applicationName = 'hgtrace'): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: env.DATABASE_URL,
+    applicationName,
+    synchronize: false,
+    migrationsRun: false,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    invalidWhereValuesBehavior: { null: 'throw', undefined: 'throw' },
+    extra: { max: env.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
+    logging: ['error'],
+  };
+}

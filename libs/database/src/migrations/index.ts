@@ -1,0 +1,4 @@
+import { Platform1763769600000 } from './1763769600000-Platform.js';
+
+/** Every migration, in order. A migration is never edited once it has landed: add a new one. */
+export const MIGRATIONS = [Platform1763769600000];

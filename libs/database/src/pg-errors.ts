@@ -1,0 +1,39 @@
+/** PostgreSQL error codes hgtrace reacts to (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
+export const PG = {
+  UNIQUE_VIOLATION: '23505',
+  FOREIGN_KEY_VIOLATION: '23503',
+  CHECK_VIOLATION: '23514',
+  EXCLUSION_VIOLATION: '23P01',
+  SERIALIZATION_FAILURE: '40001',
+  DEADLOCK: '40P01',
+} as const;
+
+interface PgErrorLike {
+  code?: string;
+  constraint?: string;
+  driverError?: { code?: string; constraint?: string };
+}
+
+export function pgCode(error: unknown): string | undefined {
+  const e = error as PgErrorLike | undefined;
+  return e?.driverError?.code ?? e?.code;
+}
+
+export function pgConstraint(error: unknown): string | undefined {
+  const e = error as PgErrorLike | undefined;
+  return e?.driverError?.constraint ?? e?.constraint;
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  return pgCode(error) === PG.UNIQUE_VIOLATION && (constraint === undefined || pgConstraint(error) === constraint);
+}
+
+/** Errors that mean the database could not be reached, as opposed to a query it refused. */
+export function isConnectionError(error: unknown): boolean {
+  const code = pgCode(error) ?? (error as { code?: string })?.code;
+  if (code && (/^08/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE')) {
+    return true;
+  }
+  const message = (error as Error)?.message ?? '';
+  return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|terminating connection/i.test(message);
+}
