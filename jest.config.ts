@@ -18,6 +18,8 @@ const common = {
 
 const config: Config = {
   maxWorkers: 2,
+  // e2e tests start the api and worker processes; a unit test never comes near this.
+  testTimeout: 90_000,
   projects: [
     { ...common, displayName: 'unit', roots: ['<rootDir>/apps', '<rootDir>/libs'], testRegex: '\\.spec\\.ts$' },
     {
@@ -26,7 +28,6 @@ const config: Config = {
       roots: ['<rootDir>/test'],
       testRegex: '\\.e2e-spec\\.ts$',
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
-      testTimeout: 60_000,
     },
   ],
 };
