@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   // Every command but help works on a migrated database.
   if (command && !command.startsWith('-') && command !== 'help') await migrate(env);
   await CommandFactory.run(CliModule, {
+    cliName: 'npm run cli --',
     logger: ['error', 'warn'],
     errorHandler: fail,
     serviceErrorHandler: fail,
