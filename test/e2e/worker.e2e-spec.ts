@@ -17,7 +17,7 @@ describe('worker: outbox relay, delivery and shutdown', () => {
   afterEach(async () => {
     for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await t.db.query(`TRUNCATE test_job_attempts, test_job_effects, outbox, job_inbox`);
-    await t.redis.flushdb();
+    await t.clearRedis();
   });
   afterAll(() => t.close());
 

@@ -3,7 +3,7 @@ import pg from 'pg';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { Redis } from 'ioredis';
-import { createTestDatabase, dropTestDatabase } from '@hgtrace/testing';
+import { CHECKOUT, clearRedisPrefix, createTestDatabase, dropTestDatabase } from '@hgtrace/testing';
 import { bootstrap } from '../../apps/api/src/bootstrap.js';
 
 export const ADMIN = { email: 'admin@hgtrace.test', password: 'admin-password-for-tests' };
@@ -15,6 +15,7 @@ export interface TestApp {
   redis: Redis;
   env: Record<string, string>;
   adminToken: string;
+  clearRedis(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,7 +31,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '5',
     REDIS_URL: `redis://127.0.0.1:6379/${(workerId % 15) + 1}`,
-    QUEUE_PREFIX: `hgtrace-test-${workerId}`,
+    QUEUE_PREFIX: `hgtrace-test-${CHECKOUT}-${workerId}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HGTRACE_ADMIN_EMAIL: ADMIN.email,
     HGTRACE_ADMIN_PASSWORD: ADMIN.password,
@@ -40,7 +41,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
   };
   Object.assign(process.env, env);
   const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1 });
-  await redis.flushdb();
+  await clearRedisPrefix(redis, env.QUEUE_PREFIX);
   const app = await bootstrap({ migrate: false });
   const http = request(app.getHttpServer());
   const db = new pg.Pool({ connectionString: databaseUrl, max: 3 });
@@ -52,6 +53,7 @@ export async function startTestApp(overrides: Record<string, string> = {}): Prom
     redis,
     env,
     adminToken: login.body.accessToken,
+    clearRedis: () => clearRedisPrefix(redis, env.QUEUE_PREFIX),
     async close() {
       await app.close();
       await db.end();

@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { UsersService } from '@hgtrace/auth';
 import { loadEnv } from '@hgtrace/config';
 import { migrate } from '@hgtrace/database';
+import { loadReferenceData } from '@hgtrace/reference';
 import { ApiModule } from './api.module.js';
 import { requestId } from './http/request-id.js';
 import { setUpOpenApi } from './openapi.js';
@@ -18,12 +19,12 @@ export interface BootstrapOptions {
 
 /**
  * Builds the api: validates the environment, creates the database and applies migrations under an
- * advisory lock, creates the first admin, and sets up the HTTP pipeline. Returns the app without
+ * advisory lock, loads the reference data, creates the first admin, and sets up the HTTP pipeline. Returns the app without
  * listening, so that main() listens and the e2e tests drive it with supertest.
  */
 export async function bootstrap(options: BootstrapOptions = {}): Promise<INestApplication> {
   const env = loadEnv();
-  if (options.migrate !== false) await migrate(env);
+  if (options.migrate !== false) await migrate(env, loadReferenceData);
 
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));

@@ -3,6 +3,7 @@ import { CommandFactory } from 'nest-commander';
 import { DomainError } from '@hgtrace/common';
 import { ConfigError, loadEnv } from '@hgtrace/config';
 import { migrate } from '@hgtrace/database';
+import { loadReferenceData } from '@hgtrace/reference';
 import { CliModule } from './cli.module.js';
 
 /** Operators' commands: `npm run cli -- <command> --help`. Exits non-zero with a plain message on any error. */
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const command = process.argv[2];
   // Every command but help works on a migrated database.
-  if (command && !command.startsWith('-') && command !== 'help') await migrate(env);
+  if (command && !command.startsWith('-') && command !== 'help' && command !== 'migrate') await migrate(env, loadReferenceData);
   await CommandFactory.run(CliModule, {
     cliName: 'npm run cli --',
     logger: ['error', 'warn'],

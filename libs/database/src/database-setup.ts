@@ -58,7 +58,11 @@ export async function waitForPostgres(url: string, seconds: number): Promise<voi
  * several api processes starting together apply each migration once. Only the api and the CLI call
  * this; workers wait for the schema instead (waitForSchema).
  */
-export async function migrate(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'STARTUP_WAIT_SECONDS'>): Promise<string[]> {
+export async function migrate(
+  env: Pick<Env, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'STARTUP_WAIT_SECONDS'>,
+  /** Runs after the migrations, still under the lock: loading reference data. */
+  afterMigrations?: (dataSource: DataSource) => Promise<unknown>,
+): Promise<string[]> {
   await waitForPostgres(env.DATABASE_URL, env.STARTUP_WAIT_SECONDS);
   await ensureDatabase(env.DATABASE_URL);
   const dataSource = new DataSource({ ...dataSourceOptions({ ...env, DATABASE_POOL_SIZE: 2 }, 'hgtrace-migrate') });
@@ -70,6 +74,7 @@ export async function migrate(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_POOL_SIZ
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       for (const migration of applied) logger.log(`applied migration ${migration.name}`);
+      await afterMigrations?.(dataSource);
       return applied.map((m) => m.name);
     } finally {
       await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);

@@ -1,6 +1,12 @@
+import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import type { Env } from '@hgtrace/config';
 import { MIGRATIONS } from './migrations/index.js';
+
+// Calendar dates stay 'YYYY-MM-DD' strings: turning them into JS Dates shifts them by the zone offset.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
+// hgtrace works in UTC throughout (timestamps are timestamptz; "today" is the UTC date).
+process.env.TZ = 'UTC';
 
 /**
  * The one set of DataSource options, used by the app (through TypeOrmModule), by the CLI and by the
@@ -19,6 +25,7 @@ export function dataSourceOptions(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_POOL
     migrationsTransactionMode: 'each',
     invalidWhereValuesBehavior: { null: 'throw', undefined: 'throw' },
     extra: { max: env.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
-    logging: ['error'],
+    // Query errors reach the exception filter, which logs what is unexpected; refused writes are not errors.
+    logging: false,
   };
 }

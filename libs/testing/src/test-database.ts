@@ -1,9 +1,14 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { databaseName } from '@hgtrace/config';
 import { migrate } from '@hgtrace/database';
+import { loadReferenceData } from '@hgtrace/reference';
 
 const SERVER_URL = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
-export const TEMPLATE_DATABASE = 'hgtrace_test_template';
+// Two checkouts testing on one server at once must not share databases: names carry a tag of the checkout.
+export const CHECKOUT = createHash('sha256').update(process.cwd()).digest('hex').slice(0, 6);
+export const TEMPLATE_DATABASE = `hgtrace_test_template_${CHECKOUT}`;
 
 function urlFor(name: string): string {
   return `${SERVER_URL}/${name}`;
@@ -30,7 +35,7 @@ export async function prepareTemplateDatabase(): Promise<void> {
   await admin(async (client) => {
     await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
   });
-  await migrate({ DATABASE_URL: urlFor(TEMPLATE_DATABASE), DATABASE_POOL_SIZE: 2, STARTUP_WAIT_SECONDS: 10 });
+  await migrate({ DATABASE_URL: urlFor(TEMPLATE_DATABASE), DATABASE_POOL_SIZE: 2, STARTUP_WAIT_SECONDS: 10 }, loadReferenceData);
 }
 
 /**
@@ -38,7 +43,7 @@ export async function prepareTemplateDatabase(): Promise<void> {
  * after the jest worker so that files running in parallel never share one.
  */
 export async function createTestDatabase(label = 'e2e'): Promise<string> {
-  const name = `hgtrace_test_${label}_${process.env.JEST_WORKER_ID ?? process.pid}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const name = `hgtrace_test_${CHECKOUT}_${label}_${process.env.JEST_WORKER_ID ?? process.pid}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const url = urlFor(name);
   assertTestDatabase(url);
   await admin(async (client) => {
@@ -51,4 +56,14 @@ export async function createTestDatabase(label = 'e2e'): Promise<string> {
 export async function dropTestDatabase(url: string): Promise<void> {
   assertTestDatabase(url);
   await admin((client) => client.query(`DROP DATABASE IF EXISTS ${databaseName(url)} WITH (FORCE)`));
+}
+
+/** Deletes this test run's Redis keys (never the whole database: another checkout may share it). */
+export async function clearRedisPrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
 }

@@ -1,4 +1,4 @@
-import type { Config } from 'jest';
+// @ts-check
 import { pathsToModuleNameMapper } from 'ts-jest';
 import ts from 'typescript';
 
@@ -10,13 +10,14 @@ const moduleNameMapper = {
 };
 const common = {
   rootDir: '.',
-  testEnvironment: 'node' as const,
+  testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   moduleNameMapper,
 };
 
-const config: Config = {
+/** @type {import('jest').Config} */
+export default {
   maxWorkers: 2,
   // e2e tests start the api and worker processes; a unit test never comes near this.
   testTimeout: 90_000,
@@ -31,4 +32,3 @@ const config: Config = {
     },
   ],
 };
-export default config;
