@@ -7,8 +7,15 @@ import { AUTH_GUARD, AuthModule } from '@hgtrace/auth';
 import { ConfigModule, Env } from '@hgtrace/config';
 import { DatabaseModule } from '@hgtrace/database';
 import { QueueModule } from '@hgtrace/queue';
+import { ReferenceModule } from '@hgtrace/reference';
+import { RegistryModule } from '@hgtrace/registry';
+import { ConsentsModule } from '@hgtrace/consents';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
+import { ConsentsController } from './controllers/consents.controller.js';
+import { LicencesController } from './controllers/licences.controller.js';
+import { ReferenceController } from './controllers/reference.controller.js';
+import { TradersController } from './controllers/traders.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { MetricsController } from './controllers/metrics.controller.js';
 import { UsersController } from './controllers/users.controller.js';
@@ -39,9 +46,22 @@ import { createValidationPipe } from './http/validation.js';
     QueueModule,
     AuditModule,
     AuthModule,
+    ReferenceModule,
+    RegistryModule,
+    ConsentsModule,
     TerminusModule,
   ],
-  controllers: [AuthController, UsersController, AuditController, HealthController, MetricsController],
+  controllers: [
+    AuthController,
+    UsersController,
+    AuditController,
+    ReferenceController,
+    TradersController,
+    LicencesController,
+    ConsentsController,
+    HealthController,
+    MetricsController,
+  ],
   providers: [
     AUTH_GUARD,
     { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -1,0 +1,3 @@
+export * from './consent.dto.js';
+export * from './consents.service.js';
+export * from './consents.module.js';
