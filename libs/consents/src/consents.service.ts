@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@hgtrace/audit';
 import { countryScope, ensureCanActIn, ensureVisible } from '@hgtrace/auth';
 import { type Actor, BusinessRuleError, ConflictError, decodeCursor, DEFAULT_PAGE_SIZE, NotFoundError, type Page, toPage, ValidationFailedError } from '@hgtrace/common';
-import { isUniqueViolation } from '@hgtrace/database';
+import { isUniqueViolation, rowsOf } from '@hgtrace/database';
 import { ReferenceService } from '@hgtrace/reference';
 import { today, toNumber, TradersService } from '@hgtrace/registry';
 import type { ConsentPurpose, ConsentStatus, ConsentType, CreateConsentDto, ListConsentsQuery } from './consent.dto.js';
@@ -125,7 +125,7 @@ export class ConsentsService {
    * first gives back its earlier share. Call within the transaction that stores the declaration.
    */
   async drawDown(manager: EntityManager, consentId: string, declarationId: string, requestedKg: number): Promise<Drawdown> {
-    const [row] = await manager.query(
+    const [row] = rowsOf<{ drawn: string }>(await manager.query(
       `WITH consent AS (SELECT id, quantity_kg, used_quantity_kg FROM consents WHERE id = $1 FOR UPDATE),
             previous AS (SELECT drawn_kg FROM consent_drawdowns WHERE consent_id = $1 AND declaration_id = $2 FOR UPDATE),
             available AS (
@@ -143,7 +143,7 @@ export class ConsentsService {
          FROM available a WHERE c.id = a.id
        RETURNING a.drawn::text AS drawn`,
       [consentId, declarationId, String(requestedKg)],
-    );
+    ));
     if (!row) throw new NotFoundError('Consent', consentId);
     const drawnKg = Number(row.drawn);
     return { requestedKg, drawnKg, excessKg: Math.round((requestedKg - drawnKg) * 1000) / 1000 };
@@ -151,12 +151,12 @@ export class ConsentsService {
 
   /** Gives back what a declaration drew (a cancellation). */
   async release(manager: EntityManager, consentId: string, declarationId: string): Promise<number> {
-    const [row] = await manager.query(
+    const [row] = rowsOf<{ released: string }>(await manager.query(
       `WITH removed AS (DELETE FROM consent_drawdowns WHERE consent_id = $1 AND declaration_id = $2 RETURNING drawn_kg)
        UPDATE consents c SET used_quantity_kg = c.used_quantity_kg - r.drawn_kg, updated_at = now()
          FROM removed r WHERE c.id = $1 RETURNING r.drawn_kg::text AS released`,
       [consentId, declarationId],
-    );
+    ));
     return row ? Number(row.released) : 0;
   }
 

@@ -37,3 +37,12 @@ export function isConnectionError(error: unknown): boolean {
   const message = (error as Error)?.message ?? '';
   return /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)|terminating connection/i.test(message);
 }
+
+/**
+ * The rows of a raw query. TypeORM's PostgreSQL driver answers UPDATE and DELETE with
+ * `[rows, affectedCount]` and everything else with the rows; this reads both.
+ */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}
