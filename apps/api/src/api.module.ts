@@ -10,9 +10,11 @@ import { QueueModule } from '@hgtrace/queue';
 import { ReferenceModule } from '@hgtrace/reference';
 import { RegistryModule } from '@hgtrace/registry';
 import { ConsentsModule } from '@hgtrace/consents';
+import { DeclarationsModule } from '@hgtrace/declarations';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { ConsentsController } from './controllers/consents.controller.js';
+import { DeclarationsController } from './controllers/declarations.controller.js';
 import { LicencesController } from './controllers/licences.controller.js';
 import { ReferenceController } from './controllers/reference.controller.js';
 import { TradersController } from './controllers/traders.controller.js';
@@ -49,6 +51,7 @@ import { createValidationPipe } from './http/validation.js';
     ReferenceModule,
     RegistryModule,
     ConsentsModule,
+    DeclarationsModule,
     TerminusModule,
   ],
   controllers: [
@@ -59,6 +62,7 @@ import { createValidationPipe } from './http/validation.js';
     TradersController,
     LicencesController,
     ConsentsController,
+    DeclarationsController,
     HealthController,
     MetricsController,
   ],

@@ -1,0 +1,4 @@
+export * from './content-hash.js';
+export * from './declaration.dto.js';
+export * from './declarations.service.js';
+export * from './declarations.module.js';
