@@ -11,6 +11,7 @@ import { ReferenceModule } from '@hgtrace/reference';
 import { RegistryModule } from '@hgtrace/registry';
 import { ConsentsModule } from '@hgtrace/consents';
 import { DeclarationsModule } from '@hgtrace/declarations';
+import { CrosscheckModule } from '@hgtrace/crosscheck';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { ConsentsController } from './controllers/consents.controller.js';
@@ -52,6 +53,7 @@ import { createValidationPipe } from './http/validation.js';
     RegistryModule,
     ConsentsModule,
     DeclarationsModule,
+    CrosscheckModule,
     TerminusModule,
   ],
   controllers: [

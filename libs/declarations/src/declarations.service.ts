@@ -315,7 +315,7 @@ export class DeclarationsService {
         `SELECT c.id, c.hs_codes FROM consents c
           WHERE c.exporting_country = $1 AND c.importing_country = $2 AND c.type IN ('written_consent', 'general_notification')
             AND (c.reference = $3 OR (c.status = 'active' AND $4::date BETWEEN c.valid_from AND c.valid_to))
-          ORDER BY (c.reference = $3) DESC, c.valid_from`,
+          ORDER BY (c.reference = $3) DESC, c.valid_from, c.created_at`,
         [dto.country, dto.partnerCountry, dto.consentReference ?? '', dto.date],
       );
       const consent = consents.find((c) => mercury.every((i) => coveredBy(i.hsCode, c.hs_codes)));

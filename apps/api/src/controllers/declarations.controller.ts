@@ -6,13 +6,17 @@ import type { Actor, Page } from '@hgtrace/common';
 import {
   AmendDeclarationDto, BatchDto, type BatchResult, CancelDeclarationDto, type DeclarationDetail, DeclarationDto, DeclarationsService, type DeclarationView, ListDeclarationsQuery,
 } from '@hgtrace/declarations';
+import { type Verdict, VerifyService } from '@hgtrace/crosscheck';
 import { uuidParam } from './params.js';
 
 @ApiTags('declarations')
 @ApiBearerAuth()
 @Controller('declarations')
 export class DeclarationsController {
-  constructor(private readonly declarations: DeclarationsService) {}
+  constructor(
+    private readonly declarations: DeclarationsService,
+    private readonly verifier: VerifyService,
+  ) {}
 
   @Post()
   @Allow('declarations.write')
@@ -24,6 +28,26 @@ export class DeclarationsController {
     const { created, declaration } = await this.declarations.submit(actor, dto, actor.role === 'system' ? 'system' : 'api');
     response.status(created ? 201 : 200);
     return declaration;
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  @Allow('declarations.verify')
+  @ApiOperation({
+    summary: 'The instant verdict on a declaration that is not stored: green, yellow or red, with findings in plain words (licence, consent, non-Party rules)',
+  })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        lane: 'red',
+        findings: [{ code: 'LICENCE_INACTIVE', severity: 'high', message: 'Licence MX-EXP-0042 was suspended on 2026-03-10 (Storage inspection failed); the declaration is dated 2026-03-15' }],
+        licence: { id: '5f2a8d1e-2b1c-4a8e-9b0a-1d2e3f4a5b6c', number: 'MX-EXP-0042', status: 'suspended', validFrom: '2026-01-01', validTo: '2026-12-31', maxQuantityKg: 10000, usedByOthersKg: 3450 },
+      },
+    },
+  })
+  verify(@CurrentActor() actor: Actor, @Body() dto: DeclarationDto): Promise<Verdict> {
+    this.declarations.validateSemantics(dto);
+    return this.verifier.verify(actor, dto);
   }
 
   @Post('batch')

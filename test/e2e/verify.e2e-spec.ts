@@ -1,0 +1,134 @@
+import { createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
+import { exportDeclaration } from '../support/factories.js';
+
+/** The instant verdict through the API: each compliance rule on both sides of its boundary. */
+describe('POST /declarations/verify', () => {
+  let t: TestApp;
+  const u: Record<string, TestUser> = {};
+  const today = new Date().toISOString().slice(0, 10);
+  const yesterday = new Date(Date.now() - 86400_000).toISOString().slice(0, 10);
+
+  const as = (user: TestUser, method: 'get' | 'post', path: string, body?: object) => {
+    const req = t.http[method](path).auth(user.token, { type: 'bearer' });
+    return body ? req.send(body) : req;
+  };
+  const focal = async (country: string) => (u[`focal${country}`] ??= await createUser(t, 'focal_point', [country]));
+  const trader = async (nationalId: string, name: string) =>
+    (await as(await focal('MX'), 'post', '/api/v1/traders', { country: 'MX', nationalId, name }).expect(201)).body;
+  const licence = async (traderId: string, number: string, change: object = {}) =>
+    (await as(await focal('MX'), 'post', '/api/v1/licences', { traderId, number, type: 'export', hsCodes: ['2805'], validFrom: '2026-01-01', validTo: '2026-12-31', ...change }).expect(201)).body;
+  const consent = async (importing: string, reference: string, change: object = {}) =>
+    (await as(await focal(importing), 'post', '/api/v1/consents', {
+      reference, type: 'written_consent', exportingCountry: 'MX', importingCountry: importing, hsCodes: ['280540'], purpose: 'allowed_use', validFrom: '2026-01-01', validTo: '2026-12-31', ...change,
+    }).expect(201)).body;
+
+  /** A declaration by trader `nationalId` to `partner`, citing nothing unless told. */
+  const declaration = (nationalId: string, partner: string, change: Record<string, unknown> = {}) =>
+    exportDeclaration({ trader: { nationalId, name: 'Trader' }, partnerCountry: partner, counterparty: { name: 'Buyer SA', country: partner }, licenceNumber: undefined, consentReference: undefined, ...change });
+  const verify = async (body: object) => (await as(u.officerMx, 'post', '/api/v1/declarations/verify', body).expect(200)).body;
+  const codes = async (body: object) => (await verify(body)).findings.map((f: { code: string }) => f.code);
+  const kg = (netMassKg: number) => ({ items: [{ hsCode: '280540', netMassKg, valueUsd: Math.round(netMassKg * 50) }] });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    u.officerMx = await createUser(t, 'customs_officer', ['MX']);
+    u.officerBo = await createUser(t, 'customs_officer', ['BO']);
+    // A: licence without ceiling; consent from BO of 8,000 kg, of which 6,000 kg already drawn.
+    const a = await trader('A-1', 'Mercurio Azteca SA');
+    await licence(a.id, 'LIC-A');
+    await consent('BO', 'BO-8000', { quantityKg: 8000 });
+    await as(u.officerMx, 'post', '/api/v1/declarations', declaration('A-1', 'BO', { ...kg(6000), number: 'MX-A-1', date: '2026-02-01' })).expect(201);
+    // B: licence of 10,000 kg valid to 2026-06-30, with 6,000 kg used; a large consent from PE.
+    const b = await trader('B-1', 'Metales del Golfo SA');
+    await licence(b.id, 'LIC-B', { maxQuantityKg: 10000, validTo: '2026-06-30' });
+    await consent('PE', 'PE-BIG', { quantityKg: 1000000 });
+    await as(u.officerMx, 'post', '/api/v1/declarations', declaration('B-1', 'PE', { ...kg(6000), number: 'MX-B-1', date: '2026-02-01' })).expect(201);
+    // C: licence suspended today; D: licence for compounds only (2852).
+    const c = await trader('C-1', 'Quimica Suspendida SA');
+    const lc = await licence(c.id, 'LIC-C');
+    await as(await focal('MX'), 'post', `/api/v1/licences/${lc.id}/suspend`, { reason: 'Storage inspection failed' }).expect(200);
+    const d = await trader('D-1', 'Compuestos SA');
+    await licence(d.id, 'LIC-D', { hsCodes: ['2852'] });
+    // E: trades with PL (a Party from 2021-12-29) under a 2021-2022 licence and consent.
+    const e = await trader('E-1', 'Exportadora Historica SA');
+    await licence(e.id, 'LIC-E', { validFrom: '2021-01-01', validTo: '2022-12-31' });
+    await consent('PL', 'PL-2021', { validFrom: '2021-01-01', validTo: '2022-12-31' });
+    // CD is not a Party: one consent with the non-Party certification, one (to AO, also assumed) without.
+    await consent('CD', 'CD-CERT', { nonPartyCertification: true });
+    // A consent from EC withdrawn today.
+    const ec = await consent('EC', 'EC-WITHDRAWN');
+    await as(await focal('EC'), 'post', `/api/v1/consents/${ec.id}/withdraw`, { reason: 'Importer closed' }).expect(200);
+  });
+  afterAll(() => t.close());
+
+  it('gives a compliant declaration the green lane, with the licence and consent it would use', async () => {
+    const verdict = await verify(declaration('A-1', 'BO', kg(1000)));
+    expect(verdict).toMatchObject({ lane: 'green', findings: [], licence: { number: 'LIC-A', status: 'active' }, consent: { reference: 'BO-8000', quantityKg: 8000, remainingKg: 2000 } });
+    // Nothing was stored.
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM declarations WHERE number = $1`, [(declaration('A-1', 'BO') as { number: string }).number])).rows[0].n).toBe(0);
+  });
+
+  it('CONSENT_QUANTITY_EXCEEDED: exactly enough left is fine, one kg more is not', async () => {
+    expect(await codes(declaration('A-1', 'BO', kg(2000)))).toEqual([]);
+    const verdict = await verify(declaration('A-1', 'BO', kg(2001)));
+    expect(verdict.lane).toBe('red');
+    expect(verdict.findings).toEqual([
+      expect.objectContaining({ code: 'CONSENT_QUANTITY_EXCEEDED', severity: 'high', message: expect.stringMatching(/BO-8000.*8,000 kg.*6,000 kg.*2,001 kg.*1 kg over/) }),
+    ]);
+  });
+
+  it('LICENCE_QUANTITY_EXCEEDED: the ceiling reached exactly is fine, a gram over is not', async () => {
+    expect(await codes(declaration('B-1', 'PE', kg(4000)))).toEqual([]);
+    const verdict = await verify(declaration('B-1', 'PE', kg(4000.001)));
+    expect(verdict.findings.map((f: { code: string }) => f.code)).toEqual(['LICENCE_QUANTITY_EXCEEDED']);
+    expect(verdict.findings[0].message).toContain('LIC-B');
+  });
+
+  it('LICENCE_INACTIVE: usable on its last valid day, expired the day after', async () => {
+    expect(await codes(declaration('B-1', 'PE', { ...kg(10), date: '2026-06-30' }))).toEqual([]);
+    const verdict = await verify(declaration('B-1', 'PE', { ...kg(10), date: '2026-07-01' }));
+    expect(verdict.findings.map((f: { code: string }) => f.code)).toEqual(['LICENCE_INACTIVE']);
+    expect(verdict.findings[0].message).toMatch(/LIC-B.*2026-06-30.*2026-07-01/);
+  });
+
+  it('LICENCE_INACTIVE: a licence suspended today was usable yesterday', async () => {
+    expect(await codes(declaration('C-1', 'PE', { ...kg(10), date: yesterday }))).not.toContain('LICENCE_INACTIVE');
+    const verdict = await verify(declaration('C-1', 'PE', { ...kg(10), date: today }));
+    expect(verdict.findings.find((f: { code: string }) => f.code === 'LICENCE_INACTIVE').message).toMatch(/LIC-C.*suspended.*Storage inspection failed/);
+  });
+
+  it('LICENCE_MISSING: a licence for compounds does not cover mercury; an unregistered trader holds none', async () => {
+    expect(await codes(declaration('D-1', 'PE', { items: [{ hsCode: '285210', netMassKg: 5, valueUsd: 100 }] }))).toEqual([]);
+    expect(await codes(declaration('D-1', 'PE', kg(5)))).toEqual(['LICENCE_MISSING']);
+    expect(await codes(declaration('NOBODY-9', 'PE', kg(5)))).toContain('LICENCE_MISSING');
+    expect(await codes(declaration('A-1', 'BO', { ...kg(5), licenceNumber: 'LIC-NONE' }))).toContain('LICENCE_MISSING');
+  });
+
+  it('CONSENT_MISSING: no consent from the destination, or a cited reference that does not exist', async () => {
+    expect(await codes(declaration('A-1', 'CO', kg(5)))).toEqual(['CONSENT_MISSING']);
+    expect(await codes(declaration('A-1', 'BO', { ...kg(5), consentReference: 'BO-NONE' }))).toContain('CONSENT_MISSING');
+    // Goods that are not mercury need no consent.
+    expect(await codes(declaration('A-1', 'CO', { items: [{ hsCode: '251710', netMassKg: 5, valueUsd: 1 }] }))).toEqual([]);
+  });
+
+  it('CONSENT_MISMATCH: a consent for another destination, or withdrawn on or before the date', async () => {
+    expect(await codes(declaration('A-1', 'BO', { ...kg(5), consentReference: 'BO-8000' }))).toEqual([]);
+    expect(await codes(declaration('A-1', 'BO', { ...kg(5), consentReference: 'PE-BIG' }))).toContain('CONSENT_MISMATCH');
+    expect(await codes(declaration('A-1', 'EC', { ...kg(5), consentReference: 'EC-WITHDRAWN', date: yesterday }))).toEqual([]);
+    const verdict = await verify(declaration('A-1', 'EC', { ...kg(5), consentReference: 'EC-WITHDRAWN', date: today }));
+    expect(verdict.findings.map((f: { code: string }) => f.code)).toEqual(expect.arrayContaining(['CONSENT_MISMATCH']));
+    expect(verdict.findings.find((f: { code: string }) => f.code === 'CONSENT_MISMATCH').message).toContain('withdrawn');
+  });
+
+  it('NON_PARTY_UNCERTIFIED: a Party from the declaration date is fine, the day before is not; a certified consent covers a non-Party', async () => {
+    expect(await codes(declaration('E-1', 'PL', { ...kg(5), date: '2021-12-29' }))).toEqual([]);
+    expect(await codes(declaration('E-1', 'PL', { ...kg(5), date: '2021-12-28' }))).toEqual(['NON_PARTY_UNCERTIFIED']);
+    expect(await codes(declaration('A-1', 'CD', kg(5)))).toEqual([]);
+  });
+
+  it('is refused for another country, and for roles that do not file declarations', async () => {
+    await as(u.officerBo, 'post', '/api/v1/declarations/verify', declaration('A-1', 'BO')).expect(403);
+    await as(await focal('MX'), 'post', '/api/v1/declarations/verify', declaration('A-1', 'BO')).expect(403);
+    await as(u.officerMx, 'post', '/api/v1/declarations/verify', { ...declaration('A-1', 'BO'), items: [] }).expect(400);
+  });
+});
