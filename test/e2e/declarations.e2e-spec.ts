@@ -67,6 +67,20 @@ describe('declarations', () => {
       expect(results[0].body.source).toBe('system');
     });
 
+    it('never draws a consent beyond its quantity when many declarations use it at once', async () => {
+      const small = (await as(u.focalBo, 'post', '/api/v1/consents', { reference: 'BO-PIC-SMALL', type: 'written_consent', exportingCountry: 'MX', importingCountry: 'BO', hsCodes: ['280540'], quantityKg: 1000, purpose: 'allowed_use', validFrom: '2026-01-01', validTo: '2026-12-31' }).expect(201)).body;
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          as(u.officerMx, 'post', '/api/v1/declarations', exportDeclaration({ number: `MX-PAR-${i}`, consentReference: 'BO-PIC-SMALL', items: [{ hsCode: '280540', netMassKg: 100, valueUsd: 5000 }] })),
+        ),
+      );
+      expect(results.every((r) => r.status === 201)).toBe(true);
+      const after = (await as(u.focalBo, 'get', `/api/v1/consents/${small.id}`).expect(200)).body;
+      expect(after).toMatchObject({ quantityKg: 1000, usedQuantityKg: 1000, remainingQuantityKg: 0 });
+      const { rows } = await t.db.query(`SELECT count(*)::int AS n, sum(drawn_kg)::text AS drawn, sum(requested_kg)::text AS requested FROM consent_drawdowns WHERE consent_id = $1`, [small.id]);
+      expect(rows[0]).toEqual({ n: 30, drawn: '1000.000', requested: '3000.000' });
+    });
+
     const future = new Date(Date.now() + 3 * 86400_000).toISOString().slice(0, 10);
     it.each([
       ['no items', { items: [] }, 'items'],
