@@ -16,6 +16,7 @@ import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { ConsentsController } from './controllers/consents.controller.js';
 import { DeclarationsController } from './controllers/declarations.controller.js';
+import { ImportsController } from './controllers/imports.controller.js';
 import { LicencesController } from './controllers/licences.controller.js';
 import { ReferenceController } from './controllers/reference.controller.js';
 import { TradersController } from './controllers/traders.controller.js';
@@ -65,6 +66,7 @@ import { createValidationPipe } from './http/validation.js';
     LicencesController,
     ConsentsController,
     DeclarationsController,
+    ImportsController,
     HealthController,
     MetricsController,
   ],

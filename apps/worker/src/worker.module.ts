@@ -3,7 +3,10 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from '@hgtrace/audit';
 import { ConfigModule, Env } from '@hgtrace/config';
 import { DatabaseModule } from '@hgtrace/database';
+import { DeclarationsModule } from '@hgtrace/declarations';
 import { JOB_HANDLERS, type JobHandler, JobWorkers, OutboxRelay, QueueModule } from '@hgtrace/queue';
+import { ReferenceModule } from '@hgtrace/reference';
+import { ImportDeclarationsProcessor } from './processors/import-declarations.processor.js';
 
 /**
  * The worker process: the outbox relay and the BullMQ workers. Processors are thin classes that
@@ -12,7 +15,7 @@ import { JOB_HANDLERS, type JobHandler, JobWorkers, OutboxRelay, QueueModule } f
 @Module({})
 export class WorkerModule {
   static register(extraHandlers: Type<JobHandler>[] = []): DynamicModule {
-    const handlerClasses: Type<JobHandler>[] = [...extraHandlers];
+    const handlerClasses: Type<JobHandler>[] = [ImportDeclarationsProcessor, ...extraHandlers];
     return {
       module: WorkerModule,
       imports: [
@@ -21,6 +24,8 @@ export class WorkerModule {
         DatabaseModule,
         QueueModule,
         AuditModule,
+        ReferenceModule,
+        DeclarationsModule,
       ],
       providers: [
         ...handlerClasses,

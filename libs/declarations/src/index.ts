@@ -2,3 +2,4 @@ export * from './content-hash.js';
 export * from './declaration.dto.js';
 export * from './declarations.service.js';
 export * from './declarations.module.js';
+export * from './imports.service.js';

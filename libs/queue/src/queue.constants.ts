@@ -6,6 +6,8 @@ export enum QueueName {
   Crosscheck = 'crosscheck',
   /** Long runs over date ranges and the scheduled sweep. */
   Runs = 'runs',
+  /** CSV imports of declarations. */
+  Imports = 'imports',
 }
 
 /** Every job name, with the queue it goes to and its payload in JobPayloads. */
@@ -13,18 +15,21 @@ export enum JobName {
   CheckDeclaration = 'check-declaration',
   CrosscheckRun = 'crosscheck-run',
   Sweep = 'sweep',
+  ImportDeclarations = 'import-declarations',
 }
 
 export interface JobPayloads {
   [JobName.CheckDeclaration]: { declarationId: string; version: number };
   [JobName.CrosscheckRun]: { runId: string };
   [JobName.Sweep]: { asOf: string };
+  [JobName.ImportDeclarations]: { importId: string };
 }
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.CheckDeclaration]: QueueName.Crosscheck,
   [JobName.CrosscheckRun]: QueueName.Runs,
   [JobName.Sweep]: QueueName.Runs,
+  [JobName.ImportDeclarations]: QueueName.Imports,
 };
 
 /**
@@ -38,6 +43,12 @@ export const QUEUE_JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
     backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: { age: 24 * 3600, count: 100_000 },
     removeOnFail: { age: 7 * 24 * 3600 },
+  },
+  [QueueName.Imports]: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 2000 },
+    removeOnComplete: { age: 7 * 24 * 3600, count: 1000 },
+    removeOnFail: { age: 30 * 24 * 3600 },
   },
   [QueueName.Runs]: {
     attempts: 5,
