@@ -12,11 +12,13 @@ import { RegistryModule } from '@hgtrace/registry';
 import { ConsentsModule } from '@hgtrace/consents';
 import { DeclarationsModule } from '@hgtrace/declarations';
 import { CrosscheckModule } from '@hgtrace/crosscheck';
+import { FlagsModule } from '@hgtrace/flags';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { ConsentsController } from './controllers/consents.controller.js';
 import { DeclarationsController } from './controllers/declarations.controller.js';
 import { ImportsController } from './controllers/imports.controller.js';
+import { FlagsController } from './controllers/flags.controller.js';
 import { LicencesController } from './controllers/licences.controller.js';
 import { ReferenceController } from './controllers/reference.controller.js';
 import { TradersController } from './controllers/traders.controller.js';
@@ -55,6 +57,7 @@ import { createValidationPipe } from './http/validation.js';
     ConsentsModule,
     DeclarationsModule,
     CrosscheckModule,
+    FlagsModule,
     TerminusModule,
   ],
   controllers: [
@@ -67,6 +70,7 @@ import { createValidationPipe } from './http/validation.js';
     ConsentsController,
     DeclarationsController,
     ImportsController,
+    FlagsController,
     HealthController,
     MetricsController,
   ],

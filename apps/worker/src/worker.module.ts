@@ -7,6 +7,8 @@ import { DeclarationsModule } from '@hgtrace/declarations';
 import { JOB_HANDLERS, type JobHandler, JobWorkers, OutboxRelay, QueueModule } from '@hgtrace/queue';
 import { ReferenceModule } from '@hgtrace/reference';
 import { ImportDeclarationsProcessor } from './processors/import-declarations.processor.js';
+import { CheckDeclarationProcessor } from './processors/check-declaration.processor.js';
+import { CrosscheckModule } from '@hgtrace/crosscheck';
 
 /**
  * The worker process: the outbox relay and the BullMQ workers. Processors are thin classes that
@@ -15,7 +17,7 @@ import { ImportDeclarationsProcessor } from './processors/import-declarations.pr
 @Module({})
 export class WorkerModule {
   static register(extraHandlers: Type<JobHandler>[] = []): DynamicModule {
-    const handlerClasses: Type<JobHandler>[] = [ImportDeclarationsProcessor, ...extraHandlers];
+    const handlerClasses: Type<JobHandler>[] = [ImportDeclarationsProcessor, CheckDeclarationProcessor, ...extraHandlers];
     return {
       module: WorkerModule,
       imports: [
@@ -26,6 +28,7 @@ export class WorkerModule {
         AuditModule,
         ReferenceModule,
         DeclarationsModule,
+        CrosscheckModule,
       ],
       providers: [
         ...handlerClasses,

@@ -3,7 +3,7 @@ import { ensureCanActIn } from '@hgtrace/auth';
 import type { Actor } from '@hgtrace/common';
 import { type ComplianceFacts, consentUsed, evaluateCompliance, type Finding, licenceUsedFor } from './compliance/index.js';
 import { ComplianceFactsService, type DeclarationContent } from './compliance-facts.service.js';
-import { type Lane, laneOf } from './rule-codes.js';
+import { type Lane, laneOf } from '@hgtrace/common';
 
 export interface Verdict {
   lane: Lane;

@@ -47,8 +47,21 @@ export interface DeclarationView {
   updatedAt: string;
 }
 
+export interface DeclarationMatch {
+  /** The counterpart: the import(s) of an export, or the export of an import. */
+  id: string;
+  country: string;
+  flow: 'export' | 'import';
+  number: string;
+  date: string;
+  totalNetMassKg: number;
+  basis: 'transport_document' | 'container' | 'attributes';
+  score: number;
+}
+
 export interface DeclarationDetail extends DeclarationView {
   versions: { version: number; status: DeclarationStatus; reason: string | null; createdAt: string }[];
+  matches: DeclarationMatch[];
 }
 
 export type BatchResult =
@@ -256,7 +269,20 @@ export class DeclarationsService {
       `SELECT version, status, reason, created_at FROM declaration_versions WHERE declaration_id = $1 ORDER BY version`,
       [id],
     );
-    return { ...view, versions: versions.map((v) => ({ version: v.version, status: v.status, reason: v.reason, createdAt: v.created_at.toISOString() })) };
+    const matches: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT c.id, c.country, c.flow, c.number, to_char(c.date, 'YYYY-MM-DD') AS day, c.total_net_mass_kg::text AS kg, m.basis, m.score::text AS score
+         FROM matches m JOIN declarations c ON c.id = CASE WHEN m.export_id = $1 THEN m.import_id ELSE m.export_id END
+        WHERE m.export_id = $1 OR m.import_id = $1 ORDER BY c.date, c.number`,
+      [id],
+    );
+    return {
+      ...view,
+      versions: versions.map((v) => ({ version: v.version, status: v.status, reason: v.reason, createdAt: v.created_at.toISOString() })),
+      matches: matches.map((m) => ({
+        id: m.id as string, country: m.country as string, flow: m.flow as 'export' | 'import', number: m.number as string, date: m.day as string,
+        totalNetMassKg: Number(m.kg), basis: m.basis as DeclarationMatch['basis'], score: Number(m.score),
+      })),
+    };
   }
 
   async list(actor: Actor, query: ListDeclarationsQuery): Promise<Page<DeclarationView>> {

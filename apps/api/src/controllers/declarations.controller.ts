@@ -7,6 +7,7 @@ import {
   AmendDeclarationDto, BatchDto, type BatchResult, CancelDeclarationDto, type DeclarationDetail, DeclarationDto, DeclarationsService, type DeclarationView, ListDeclarationsQuery,
 } from '@hgtrace/declarations';
 import { type Verdict, VerifyService } from '@hgtrace/crosscheck';
+import { type FlagView, FlagsService } from '@hgtrace/flags';
 import { uuidParam } from './params.js';
 
 @ApiTags('declarations')
@@ -16,6 +17,7 @@ export class DeclarationsController {
   constructor(
     private readonly declarations: DeclarationsService,
     private readonly verifier: VerifyService,
+    private readonly flags: FlagsService,
   ) {}
 
   @Post()
@@ -68,9 +70,10 @@ export class DeclarationsController {
 
   @Get(':id')
   @Allow('declarations.read')
-  @ApiOperation({ summary: 'One declaration with its items, versions and check status' })
-  get(@CurrentActor() actor: Actor, @Param('id', uuidParam()) id: string): Promise<DeclarationDetail> {
-    return this.declarations.get(actor, id);
+  @ApiOperation({ summary: 'One declaration with its items, versions, check status, matches (counterpart declarations) and flags' })
+  async get(@CurrentActor() actor: Actor, @Param('id', uuidParam()) id: string): Promise<DeclarationDetail & { flags: FlagView[] }> {
+    const declaration = await this.declarations.get(actor, id);
+    return { ...declaration, flags: await this.flags.forDeclaration(id) };
   }
 
   @Put(':id')

@@ -1,4 +1,4 @@
-import { laneOf } from '../rule-codes.js';
+import { laneOf } from '@hgtrace/common';
 import { buildComplianceFacts, buildConsent, buildItem, buildLicence } from './compliance.fixtures.js';
 import { evaluateCompliance } from './index.js';
 

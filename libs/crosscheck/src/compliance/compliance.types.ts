@@ -1,4 +1,4 @@
-import type { RuleCode, Severity } from '../rule-codes.js';
+import type { RuleCode, Severity } from '@hgtrace/common';
 
 /**
  * The facts the compliance rules look at: one declaration and what the registries hold about it,

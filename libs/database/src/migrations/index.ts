@@ -2,6 +2,7 @@ import { Platform1763769600000 } from './1763769600000-Platform.js';
 import { Registry1763856000000 } from './1763856000000-Registry.js';
 import { Declarations1763942400000 } from './1763942400000-Declarations.js';
 import { Imports1764028800000 } from './1764028800000-Imports.js';
+import { Flags1764115200000 } from './1764115200000-Flags.js';
 
 /** Every migration, in order. A migration is never edited once it has landed: add a new one. */
-export const MIGRATIONS = [Platform1763769600000, Registry1763856000000, Declarations1763942400000, Imports1764028800000];
+export const MIGRATIONS = [Platform1763769600000, Registry1763856000000, Declarations1763942400000, Imports1764028800000, Flags1764115200000];

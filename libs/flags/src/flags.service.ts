@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { DataSource, EntityManager } from 'typeorm';
+import { countryScope, ensureVisible } from '@hgtrace/auth';
+import { type Actor, decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NotFoundError, type Page, toPage } from '@hgtrace/common';
+import { RULE_CODES, type RuleCode, SEVERITIES, type Severity } from '@hgtrace/common';
+import { rowsOf } from '@hgtrace/database';
+
+export const FLAG_STATUSES = ['open', 'in_review', 'confirmed', 'dismissed'] as const;
+export type FlagStatus = (typeof FLAG_STATUSES)[number];
+
+/** A flag a check wants to exist: one per rule code and subject. */
+export interface DesiredFlag {
+  code: RuleCode;
+  subject: string;
+  severity: Severity;
+  score: number;
+  summary: string;
+  countries: string[];
+  declarationIds: string[];
+  evidence: Record<string, unknown>;
+}
+
+export interface FlagView {
+  id: string;
+  code: RuleCode;
+  severity: Severity;
+  score: number;
+  status: FlagStatus;
+  /** False once the rule no longer holds (after an amendment or a cancellation). */
+  holds: boolean;
+  summary: string;
+  countries: string[];
+  declarationIds: string[];
+  evidence: Record<string, unknown>;
+  assigneeId: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FlagDetail extends FlagView {
+  comments: { id: string; author: string; text: string; createdAt: string }[];
+  history: { action: string; from: string | null; to: string | null; reason: string | null; actor: string; at: string }[];
+}
+
+const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
+
+export class ListFlagsQuery {
+  @ApiPropertyOptional({ enum: FLAG_STATUSES }) @IsOptional() @IsIn(FLAG_STATUSES) status?: FlagStatus;
+  @ApiPropertyOptional({ enum: RULE_CODES }) @IsOptional() @Transform(upper) @IsIn(RULE_CODES) code?: RuleCode;
+  @ApiPropertyOptional({ example: 'BO' }) @IsOptional() @Transform(upper) @IsString() @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 country code' }) country?: string;
+  @ApiPropertyOptional({ enum: SEVERITIES }) @IsOptional() @IsIn(SEVERITIES) severity?: Severity;
+  @ApiPropertyOptional({ example: '2026-01-01', description: 'raised on or after' }) @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @ApiPropertyOptional({ example: '2026-12-31', description: 'raised on or before' }) @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @ApiPropertyOptional({ default: DEFAULT_PAGE_SIZE, maximum: MAX_PAGE_SIZE }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(512) cursor?: string;
+}
+
+/**
+ * Flags: raised and closed by the checks, idempotently (one flag per rule code and subject; raising an
+ * unchanged flag again changes nothing), and read by everyone whose countries they involve.
+ */
+@Injectable()
+export class FlagsService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Makes the flags of `codes` about `subjects` be exactly `desired`: raises the new ones, updates the
+   * changed ones, closes (holds = false) those that no longer hold and reopens those that hold again,
+   * each with a history line. Within the caller's transaction.
+   */
+  async reconcile(manager: EntityManager, scope: { subjects: string[]; codes: readonly RuleCode[] }, desired: DesiredFlag[], actor: string): Promise<{ raised: number; closed: number }> {
+    let raised = 0;
+    for (const flag of desired) {
+      const [before] = await manager.query(`SELECT holds, status FROM flags WHERE code = $1 AND subject = $2 FOR UPDATE`, [flag.code, flag.subject]);
+      const [row] = rowsOf<{ id: string; inserted: boolean; status: FlagStatus }>(
+        await manager.query(
+          `INSERT INTO flags AS f (code, subject, severity, score, summary, countries, declaration_ids, evidence)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (code, subject) DO UPDATE
+              SET severity = EXCLUDED.severity, score = EXCLUDED.score, summary = EXCLUDED.summary, countries = EXCLUDED.countries,
+                  declaration_ids = EXCLUDED.declaration_ids, evidence = EXCLUDED.evidence, holds = true,
+                  status = CASE WHEN NOT f.holds AND f.status = 'dismissed' THEN 'open' ELSE f.status END,
+                  version = f.version + CASE WHEN NOT f.holds THEN 1 ELSE 0 END,
+                  updated_at = now()
+            WHERE (f.severity, f.score, f.summary, f.countries, f.declaration_ids, f.evidence, f.holds)
+                  IS DISTINCT FROM (EXCLUDED.severity, EXCLUDED.score, EXCLUDED.summary, EXCLUDED.countries, EXCLUDED.declaration_ids, EXCLUDED.evidence, true)
+           RETURNING f.id, (xmax = 0) AS inserted, f.status`,
+          [flag.code, flag.subject, flag.severity, flag.score, flag.summary, flag.countries, flag.declarationIds, JSON.stringify(flag.evidence)],
+        ),
+      );
+      if (!row) continue;
+      if (row.inserted) {
+        raised += 1;
+        await this.history(manager, row.id, 'raised', null, 'open', flag.summary, actor);
+      } else if (before && !before.holds) {
+        await this.history(manager, row.id, 'holds_again', before.status, row.status, flag.summary, actor);
+      }
+    }
+    const keep = desired.map((d) => `${d.code}|${d.subject}`);
+    const closed = rowsOf<{ id: string; status: FlagStatus }>(
+      await manager.query(
+        `UPDATE flags SET holds = false, version = version + 1, updated_at = now(),
+                status = CASE WHEN status = 'open' THEN 'dismissed' ELSE status END
+          WHERE subject = ANY ($1) AND code = ANY ($2) AND holds AND NOT (code || '|' || subject = ANY ($3))
+          RETURNING id, status`,
+        [scope.subjects, scope.codes, keep],
+      ),
+    );
+    for (const flag of closed) await this.history(manager, flag.id, 'no_longer_holds', null, flag.status, 'the rule no longer holds for the declaration as it now stands', actor);
+    return { raised, closed: closed.length };
+  }
+
+  async list(actor: Actor, query: ListFlagsQuery): Promise<Page<FlagView>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const cursor = decodeCursor(query.cursor, 2) as [string, string] | null;
+    const rows = await this.query({ ...query, scope: countryScope(actor), limit: limit + 1, after: cursor });
+    return toPage(rows, limit, (f) => [f.createdAt, f.id]);
+  }
+
+  async get(actor: Actor, id: string): Promise<FlagDetail> {
+    const [flag] = await this.query({ ids: [id], scope: null, limit: 1 });
+    if (!flag) throw new NotFoundError('Flag', id);
+    ensureVisible(actor, flag.countries, 'Flag', id);
+    const [comments, history] = await Promise.all([
+      this.dataSource.query(`SELECT id, author, text, created_at FROM flag_comments WHERE flag_id = $1 ORDER BY created_at, id`, [id]),
+      this.dataSource.query(`SELECT action, from_status, to_status, reason, actor, at FROM flag_history WHERE flag_id = $1 ORDER BY id`, [id]),
+    ]);
+    return {
+      ...flag,
+      comments: comments.map((c: Record<string, unknown>) => ({ id: c.id as string, author: c.author as string, text: c.text as string, createdAt: (c.created_at as Date).toISOString() })),
+      history: history.map((h: Record<string, unknown>) => ({
+        action: h.action as string, from: h.from_status as string | null, to: h.to_status as string | null, reason: h.reason as string | null, actor: h.actor as string, at: (h.at as Date).toISOString(),
+      })),
+    };
+  }
+
+  /** The flags about one declaration, for its detail. */
+  async forDeclaration(declarationId: string): Promise<FlagView[]> {
+    return this.query({ declarationId, scope: null, limit: 500 });
+  }
+
+  private history(manager: EntityManager, flagId: string, action: string, from: string | null, to: string | null, reason: string, actor: string): Promise<unknown> {
+    return manager.query(`INSERT INTO flag_history (flag_id, action, from_status, to_status, reason, actor) VALUES ($1, $2, $3, $4, $5, $6)`, [flagId, action, from, to, reason, actor]);
+  }
+
+  private async query(filter: {
+    ids?: string[];
+    declarationId?: string;
+    scope: string[] | null;
+    status?: string;
+    code?: string;
+    country?: string;
+    severity?: string;
+    from?: string;
+    to?: string;
+    limit: number;
+    after?: [string, string] | null;
+  }): Promise<FlagView[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT f.*, to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created
+         FROM flags f
+        WHERE ($1::uuid[] IS NULL OR f.id = ANY ($1))
+          AND ($2::uuid IS NULL OR f.declaration_ids @> ARRAY[$2::uuid])
+          AND ($3::text[] IS NULL OR f.countries && $3)
+          AND ($4::text IS NULL OR f.status = $4)
+          AND ($5::text IS NULL OR f.code = $5)
+          AND ($6::text IS NULL OR $6 = ANY (f.countries))
+          AND ($7::text IS NULL OR f.severity = $7)
+          AND ($8::timestamptz IS NULL OR f.created_at >= $8)
+          AND ($9::timestamptz IS NULL OR f.created_at < $9::date + 1)
+          AND ($10::text IS NULL OR (to_char(f.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), f.id) < ($10, $11::uuid))
+        ORDER BY f.created_at DESC, f.id DESC LIMIT $12`,
+      [filter.ids ?? null, filter.declarationId ?? null, filter.scope, filter.status ?? null, filter.code ?? null, filter.country ?? null, filter.severity ?? null,
+        filter.from ?? null, filter.to ?? null, filter.after?.[0] ?? null, filter.after?.[1] ?? null, filter.limit],
+    );
+    return rows.map((r) => ({
+      id: r.id as string,
+      code: r.code as RuleCode,
+      severity: r.severity as Severity,
+      score: Number(r.score),
+      status: r.status as FlagStatus,
+      holds: r.holds as boolean,
+      summary: r.summary as string,
+      countries: r.countries as string[],
+      declarationIds: r.declaration_ids as string[],
+      evidence: r.evidence as Record<string, unknown>,
+      assigneeId: (r.assignee_id as string | null) ?? null,
+      version: r.version as number,
+      createdAt: r.created as string,
+      updatedAt: (r.updated_at as Date).toISOString(),
+    }));
+  }
+}

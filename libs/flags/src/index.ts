@@ -1,0 +1,2 @@
+export * from './flags.service.js';
+export * from './flags.module.js';
