@@ -5,6 +5,7 @@ import type { RuleCode, Severity } from '@hgtrace/common';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { evaluateCompliance, type Finding, formatKg } from './compliance/index.js';
 import { ComplianceFactsService, type DeclarationContent } from './compliance-facts.service.js';
+import { PairCheckService } from './pair-check.service.js';
 
 /** The codes the per-declaration compliance check owns: it raises and closes these, and only these. */
 export const COMPLIANCE_CODES: readonly RuleCode[] = [
@@ -23,7 +24,8 @@ interface StoredDeclaration extends DeclarationContent {
 
 /**
  * The background check of one declaration: the compliance rules on the declaration as it stands,
- * reconciled into flags (raised, updated, or closed when they no longer hold). The declaration row is
+ * reconciled into flags (raised, updated, or closed when they no longer hold), then matching and the
+ * pair rules for every export the declaration may belong to. The declaration row is
  * locked while it runs, so two checks of one declaration never interleave; a check of a version that
  * has since been amended does nothing (the newer version's job follows). Running it again changes
  * nothing.
@@ -34,6 +36,7 @@ export class CheckService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly facts: ComplianceFactsService,
     private readonly flags: FlagsService,
+    private readonly pairs: PairCheckService,
   ) {}
 
   async check(declarationId: string, version: number): Promise<'checked' | 'superseded' | 'missing'> {
@@ -69,6 +72,7 @@ export class CheckService {
       const findings = declaration.status === 'cancelled' ? [] : evaluateCompliance(await this.facts.gather(declaration, declaration.id, manager));
       const subject = `declaration:${declaration.id}`;
       await this.flags.reconcile(manager, { subjects: [subject], codes: COMPLIANCE_CODES }, toFlags(declaration, subject, findings), 'crosscheck');
+      for (const exportId of await this.pairs.exportsAffectedBy(manager, declaration.id)) await this.pairs.checkExport(manager, exportId);
       await manager.query(`UPDATE declarations SET check_status = 'checked', checked_version = $2 WHERE id = $1`, [declaration.id, version]);
       return 'checked';
     });

@@ -1,0 +1,128 @@
+import { DEFAULT_MATCHING_OPTIONS, matchBasis, selectMatches } from './matcher.js';
+import { exportOf, importOf, itemOf, undocumentedImportOf } from './matching.fixtures.js';
+import type { ShipmentFacts } from './matching.types.js';
+
+const options = DEFAULT_MATCHING_OPTIONS;
+const basis = (imp: ShipmentFacts, exp: ShipmentFacts = exportOf()) => matchBasis(exp, imp, options);
+const numbers = (matches: { import: ShipmentFacts }[]) => matches.map((m) => m.import.number);
+
+describe('matchBasis', () => {
+  it('matches a shared transport document', () => {
+    expect(basis(importOf())).toBe('transport_document');
+    expect(basis(importOf({ containerKeys: [] }))).toBe('transport_document');
+  });
+
+  it('matches a shared container when a transport document is missing on either side', () => {
+    expect(basis(importOf({ transportDocumentKey: null }))).toBe('container');
+    expect(basis(importOf({ transportDocumentKey: null }), exportOf({ transportDocumentKey: null }))).toBe('container');
+    expect(basis(importOf(), exportOf({ transportDocumentKey: null, containerKeys: ['TGHU0000001', 'MSCU7654321'] }))).toBe(
+      'container',
+    );
+  });
+
+  it('does not match two declarations whose transport documents differ, even with a shared container', () => {
+    expect(basis(importOf({ transportDocumentKey: 'MAEU9999999' }))).toBeNull();
+  });
+
+  it('matches the same document or container imported into a third country (the caller calls it diverted)', () => {
+    expect(basis(importOf({ country: 'PE', number: 'PE-2026-55' }))).toBe('transport_document');
+    expect(basis(importOf({ country: 'PE', transportDocumentKey: null }))).toBe('container');
+  });
+
+  describe('without a shared document or container', () => {
+    it('matches on route, window, HS heading and similar names', () => {
+      expect(basis(undocumentedImportOf())).toBe('attributes');
+      expect(basis(undocumentedImportOf(), exportOf({ transportDocumentKey: null, containerKeys: [] }))).toBe('attributes');
+    });
+
+    it('accepts another subheading of the same heading', () => {
+      expect(basis(undocumentedImportOf({ items: [itemOf({ hsCode: '280530', mercuryClass: 'other' })] }))).toBe('attributes');
+      expect(basis(undocumentedImportOf({ items: [itemOf({ hsCode: '251710', mercuryClass: 'cover' })] }))).toBeNull();
+    });
+
+    it('matches names that differ only in case, accents and legal forms', () => {
+      expect(basis(undocumentedImportOf({ traderName: 'importadora andína ltda.' }))).toBe('attributes');
+      expect(basis(undocumentedImportOf({ traderName: 'IMPORTADORA ANDINA' }))).toBe('attributes');
+      expect(basis(undocumentedImportOf(), exportOf({ counterpartyName: 'Importadóra Andina, S. R. L.' }))).toBe('attributes');
+    });
+
+    it('matches when the exporter is the named consignor, though an agent declared the import', () => {
+      expect(basis(undocumentedImportOf({ traderName: 'Agencia Despachante Illimani' }))).toBe('attributes');
+    });
+
+    it('does not match dissimilar names', () => {
+      expect(
+        basis(undocumentedImportOf({ traderName: 'Comercial Pacifico Ltda', counterpartyName: 'Metales del Golfo SA' })),
+      ).toBeNull();
+    });
+
+    it('matches within the window of 120 days and not a day later', () => {
+      expect(basis(undocumentedImportOf({ date: '2026-06-29' }))).toBe('attributes');
+      expect(basis(undocumentedImportOf({ date: '2026-06-30' }))).toBeNull();
+    });
+
+    it('accepts an import dated one day before the export, not two', () => {
+      expect(basis(undocumentedImportOf({ date: '2026-02-28' }))).toBe('attributes');
+      expect(basis(undocumentedImportOf({ date: '2026-02-27' }))).toBeNull();
+    });
+
+    it('requires the import in the destination, from the exporting country', () => {
+      expect(basis(undocumentedImportOf({ country: 'PE' }))).toBeNull();
+      expect(basis(undocumentedImportOf({ partnerCountry: 'PE' }))).toBeNull();
+      expect(basis(undocumentedImportOf({ flow: 'export' }))).toBeNull();
+    });
+  });
+});
+
+describe('selectMatches', () => {
+  it('scores a documented match 1 and an attribute match by its name similarity', () => {
+    expect(selectMatches(exportOf(), [importOf()], options)).toEqual({
+      matches: [{ import: importOf(), basis: 'transport_document', score: 1 }],
+      diverted: [],
+    });
+    const similar = undocumentedImportOf({ traderName: 'Importaciones Andinas SRL', counterpartyName: 'Otra Empresa SA' });
+    const { matches } = selectMatches(exportOf(), [similar], options);
+    expect(matches).toHaveLength(1);
+    expect(matches[0].basis).toBe('attributes');
+    expect(matches[0].score).toBeCloseTo(13 / 28, 10);
+  });
+
+  it('keeps every part of a shipment, ordered by date then number', () => {
+    const second = importOf({ id: 'imp-2', number: 'BO-2026-950', date: '2026-03-25' });
+    const firstB = importOf({ id: 'imp-1b', number: 'BO-2026-902', date: '2026-03-15' });
+    const firstA = importOf({ id: 'imp-1a', number: 'BO-2026-901', date: '2026-03-15' });
+    expect(numbers(selectMatches(exportOf(), [second, firstB, firstA], options).matches)).toEqual([
+      'BO-2026-901',
+      'BO-2026-902',
+      'BO-2026-950',
+    ]);
+  });
+
+  it('puts an import of the same document in a third country aside as diverted', () => {
+    const peru = importOf({ id: 'imp-pe', country: 'PE', number: 'PE-2026-55' });
+    expect(selectMatches(exportOf(), [peru], options)).toEqual({
+      matches: [],
+      diverted: [{ import: peru, basis: 'transport_document', score: 1 }],
+    });
+  });
+
+  it('drops attribute-only matches once a document ties an import in the destination to the export', () => {
+    const lookalike = undocumentedImportOf({ id: 'imp-other', number: 'BO-2026-700', date: '2026-03-10' });
+    expect(numbers(selectMatches(exportOf(), [lookalike, importOf()], options).matches)).toEqual(['BO-2026-889']);
+    expect(numbers(selectMatches(exportOf(), [lookalike], options).matches)).toEqual(['BO-2026-700']);
+  });
+
+  it('keeps attribute matches in the destination when the document only turns up in a third country', () => {
+    const lookalike = undocumentedImportOf({ id: 'imp-other', number: 'BO-2026-700' });
+    const peru = importOf({ id: 'imp-pe', country: 'PE', number: 'PE-2026-55' });
+    const { matches, diverted } = selectMatches(exportOf(), [peru, lookalike], options);
+    expect(numbers(matches)).toEqual(['BO-2026-700']);
+    expect(numbers(diverted)).toEqual(['PE-2026-55']);
+  });
+
+  it('leaves out candidates that do not match and declarations that are not imports', () => {
+    const otherShipment = importOf({ id: 'imp-x', number: 'BO-2026-999', transportDocumentKey: 'MAEU9999999' });
+    const reExport = importOf({ id: 'exp-pe', flow: 'export', country: 'PE', number: 'PE-2026-E1' });
+    expect(selectMatches(exportOf(), [otherShipment, reExport, exportOf()], options)).toEqual({ matches: [], diverted: [] });
+  });
+});

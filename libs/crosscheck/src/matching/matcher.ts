@@ -1,0 +1,117 @@
+import { nameSimilarity } from './trigram.js';
+import type { Match, MatchBasis, MatchingOptions, ShipmentFacts } from './matching.types.js';
+
+/** The defaults of DESIGN.md; the running services take theirs from the environment. */
+export const DEFAULT_MATCHING_OPTIONS: MatchingOptions = {
+  windowDays: 120,
+  dateToleranceDays: 1,
+  counterpartySimilarity: 0.45,
+  quantityTolerancePct: 2,
+  quantityToleranceKg: 1,
+  cifFobPct: 6,
+  valueTolerancePct: 25,
+};
+
+const DAY_MS = 86_400_000;
+
+/** Whole days from one YYYY-MM-DD date to another (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((utcOf(to) - utcOf(from)) / DAY_MS);
+}
+
+function utcOf(date: string): number {
+  const [year, month, day] = date.split('-').map(Number);
+  return Date.UTC(year, month - 1, day);
+}
+
+/** The HS digits of a code, whether written 280540 or 2805.40. */
+export function hsDigits(hsCode: string): string {
+  return hsCode.replace(/\D/g, '');
+}
+
+export function sharedContainers(a: ShipmentFacts, b: ShipmentFacts): string[] {
+  const keys = new Set(b.containerKeys);
+  return [...new Set(a.containerKeys)].filter((key) => keys.has(key)).sort();
+}
+
+/**
+ * Why an import is the same shipment as an export, or null when it is not. A shared transport
+ * document or container says so wherever the import was declared (a third country is a diversion,
+ * which the caller tells apart); without either, the import must fit the export's route, date window,
+ * HS heading and counterparty names.
+ */
+export function matchBasis(exp: ShipmentFacts, imp: ShipmentFacts, options: MatchingOptions): MatchBasis | null {
+  if (exp.transportDocumentKey !== null && imp.transportDocumentKey !== null) {
+    // Two declarations that both carry transport documents and share none are different shipments.
+    return exp.transportDocumentKey === imp.transportDocumentKey ? 'transport_document' : null;
+  }
+  if (sharedContainers(exp, imp).length > 0) return 'container';
+  return attributesMatch(exp, imp, options) ? 'attributes' : null;
+}
+
+function attributesMatch(exp: ShipmentFacts, imp: ShipmentFacts, options: MatchingOptions): boolean {
+  if (exp.flow !== 'export' || imp.flow !== 'import') return false;
+  if (imp.country !== exp.partnerCountry || imp.partnerCountry !== exp.country) return false;
+  const days = daysBetween(exp.date, imp.date);
+  if (days < -options.dateToleranceDays || days > options.windowDays) return false;
+  const exportHeadings = new Set(exp.items.map((item) => hsDigits(item.hsCode).slice(0, 4)));
+  if (!imp.items.some((item) => exportHeadings.has(hsDigits(item.hsCode).slice(0, 4)))) return false;
+  return attributeScore(exp, imp) >= options.counterpartySimilarity;
+}
+
+/** The better of the two name comparisons: consignee against importer, exporter against consignor. */
+function attributeScore(exp: ShipmentFacts, imp: ShipmentFacts): number {
+  return Math.max(nameSimilarity(exp.counterpartyName, imp.traderName), nameSimilarity(exp.traderName, imp.counterpartyName));
+}
+
+/**
+ * The imports of one export. Several may match (a shipment arriving in parts) and all are kept.
+ * Imports tied to the export by document or container but declared outside its destination are
+ * `diverted`. Once the documents tie an import in the destination to the export, imports that only
+ * resemble it are left out: the documents tell which shipment is which.
+ */
+export function selectMatches(
+  exp: ShipmentFacts,
+  candidates: readonly ShipmentFacts[],
+  options: MatchingOptions,
+): { matches: Match[]; diverted: Match[] } {
+  const found: Match[] = [];
+  for (const imp of candidates) {
+    if (imp.flow !== 'import' || imp.id === exp.id) continue;
+    const basis = matchBasis(exp, imp, options);
+    if (basis === null) continue;
+    found.push({ import: imp, basis, score: basis === 'attributes' ? attributeScore(exp, imp) : 1 });
+  }
+  found.sort(byDateThenNumber);
+  const byDocuments = (m: Match) => m.basis !== 'attributes';
+  const diverted = found.filter((m) => byDocuments(m) && m.import.country !== exp.partnerCountry);
+  const atDestination = found.filter((m) => !diverted.includes(m));
+  const documented = atDestination.some(byDocuments);
+  // Without documents, nothing ties several imports to one export: the one that fits best (closest
+  // mass, then closest date) is taken, and the others are left to the exports they fit better.
+  const matches = documented ? atDestination.filter(byDocuments) : atDestination.sort(byFit(exp)).slice(0, 1);
+  return { matches, diverted };
+}
+
+function totalKg(s: ShipmentFacts): number {
+  return s.items.reduce((sum, i) => sum + i.netMassKg, 0);
+}
+
+function byFit(exp: ShipmentFacts): (a: Match, b: Match) => number {
+  const kg = totalKg(exp) || 1;
+  const misfit = (m: Match) => Math.abs(totalKg(m.import) - kg) / kg;
+  return (a, b) => misfit(a) - misfit(b) || Math.abs(daysBetween(exp.date, a.import.date)) - Math.abs(daysBetween(exp.date, b.import.date)) || byDateThenNumber(a, b);
+}
+
+function byDateThenNumber(a: Match, b: Match): number {
+  return (
+    compare(a.import.date, b.import.date) ||
+    compare(a.import.number, b.import.number) ||
+    compare(a.import.country, b.import.country) ||
+    compare(a.import.id, b.import.id)
+  );
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
