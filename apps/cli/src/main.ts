@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const command = process.argv[2];
   // Every command but help works on a migrated database.
-  if (command && !command.startsWith('-') && command !== 'help' && command !== 'migrate') await migrate(env, loadReferenceData);
+  if (command && !command.startsWith('-') && command !== 'help') await migrate(env, loadReferenceData);
   await CommandFactory.run(CliModule, {
     cliName: 'npm run cli --',
     logger: ['error', 'warn'],

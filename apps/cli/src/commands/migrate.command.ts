@@ -6,7 +6,8 @@ import { loadReferenceData } from '@hgtrace/reference';
 @Command({ name: 'migrate', description: 'Create the database if it does not exist, apply pending migrations and load the reference data (the api also does this at start)' })
 export class MigrateCommand extends CommandRunner {
   async run(): Promise<void> {
-    const applied = await migrate(loadEnv(), loadReferenceData);
-    console.log(applied.length ? `applied ${applied.join(', ')}` : 'the database is up to date');
+    // main() has already created the database and applied what was pending, before connecting.
+    await migrate(loadEnv(), loadReferenceData);
+    console.log('the database is up to date, with the reference data loaded');
   }
 }
