@@ -11,6 +11,8 @@ describe('demo dataset', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    // As on a fresh machine: npm start seeds the demo before the api has ever run.
+    await t.db.query(`TRUNCATE users CASCADE`);
     const seeded = cli('demo:seed');
     expect(seeded.status).toBe(0);
     expect(seeded.stdout).toContain('demo dataset loaded');
@@ -40,6 +42,10 @@ describe('demo dataset', () => {
     const login = await t.http.post('/api/v1/auth/login').send({ email: 'analyst@demo.hgtrace', password: 'hgtrace-demo-2026' }).expect(200);
     const flags = await t.http.get('/api/v1/flags').auth(login.body.accessToken, { type: 'bearer' }).expect(200);
     expect(flags.body.items.length).toBe(Object.values(PLANTED).flat().length);
+  });
+
+  it('keeps the first admin from the environment', async () => {
+    await t.http.post('/api/v1/auth/login').send({ email: t.env.HGTRACE_ADMIN_EMAIL, password: t.env.HGTRACE_ADMIN_PASSWORD }).expect(200);
   });
 
   it('seeds once: a second run changes nothing', () => {

@@ -18,6 +18,7 @@ export class UsersCreateCommand extends CommandRunner {
 
   async run(_: string[], options: Options): Promise<void> {
     const dto = await validateInput(CreateUserDto, { ...options, countries: (options.countries ?? '').split(',').map((c) => c.trim()).filter(Boolean) });
+    await this.users.ensureFirstAdmin();
     const user = await this.users.create(systemActor(`cli:${process.env.USER ?? 'operator'}`), dto);
     console.log(JSON.stringify(user, null, 2));
   }

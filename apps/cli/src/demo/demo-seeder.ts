@@ -88,6 +88,8 @@ export class DemoSeeder {
   async seed(): Promise<{ seeded: boolean; declarations: number }> {
     const [{ exists }] = await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM traders WHERE country = 'MX' AND national_id = 'MXA-0001') AS exists`);
     if (exists) return { seeded: false, declarations: 0 };
+    // The first admin comes from the environment when there are no users; the demo's users must not pre-empt it.
+    await this.users.ensureFirstAdmin();
     for (const user of DEMO_USERS) await this.users.create(this.actor, { ...user, countries: [...user.countries], password: DEMO_PASSWORD });
 
     const end = today();
