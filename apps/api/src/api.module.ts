@@ -19,6 +19,7 @@ import { ConsentsController } from './controllers/consents.controller.js';
 import { DeclarationsController } from './controllers/declarations.controller.js';
 import { ImportsController } from './controllers/imports.controller.js';
 import { FlagsController } from './controllers/flags.controller.js';
+import { CrosscheckController } from './controllers/crosscheck.controller.js';
 import { LicencesController } from './controllers/licences.controller.js';
 import { ReferenceController } from './controllers/reference.controller.js';
 import { TradersController } from './controllers/traders.controller.js';
@@ -71,6 +72,7 @@ import { createValidationPipe } from './http/validation.js';
     DeclarationsController,
     ImportsController,
     FlagsController,
+    CrosscheckController,
     HealthController,
     MetricsController,
   ],

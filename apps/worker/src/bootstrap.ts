@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { loadEnv } from '@hgtrace/config';
 import { waitForSchema } from '@hgtrace/database';
-import { type JobHandler, JobWorkers, OutboxRelay } from '@hgtrace/queue';
+import { type JobHandler, JobName, JobWorkers, OutboxRelay, QueueName, QueueService } from '@hgtrace/queue';
 import { WorkerModule } from './worker.module.js';
 
 /**
@@ -48,6 +48,12 @@ export async function startWorker(extraHandlers: Type<JobHandler>[] = []): Promi
 
   app.get(JobWorkers).start();
   app.get(OutboxRelay).start();
+  // The sweep's schedule lives in Redis, once for all workers; upserting it again changes nothing.
+  await app
+    .get(QueueService)
+    .queue(QueueName.Runs)
+    .upsertJobScheduler('scheduled-sweep', { pattern: env.CROSSCHECK_SCHEDULE, tz: 'UTC' }, { name: JobName.Sweep, data: {} })
+    .catch((error: unknown) => logger.warn(`cannot schedule the sweep now (${(error as Error).message}); the next worker start will`));
   logger.log(`worker ${process.pid} started`);
   return app;
 }

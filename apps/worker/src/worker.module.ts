@@ -8,6 +8,7 @@ import { JOB_HANDLERS, type JobHandler, JobWorkers, OutboxRelay, QueueModule } f
 import { ReferenceModule } from '@hgtrace/reference';
 import { ImportDeclarationsProcessor } from './processors/import-declarations.processor.js';
 import { CheckDeclarationProcessor } from './processors/check-declaration.processor.js';
+import { CrosscheckRunProcessor, SweepProcessor } from './processors/crosscheck-run.processor.js';
 import { CrosscheckModule } from '@hgtrace/crosscheck';
 
 /**
@@ -17,7 +18,7 @@ import { CrosscheckModule } from '@hgtrace/crosscheck';
 @Module({})
 export class WorkerModule {
   static register(extraHandlers: Type<JobHandler>[] = []): DynamicModule {
-    const handlerClasses: Type<JobHandler>[] = [ImportDeclarationsProcessor, CheckDeclarationProcessor, ...extraHandlers];
+    const handlerClasses: Type<JobHandler>[] = [ImportDeclarationsProcessor, CheckDeclarationProcessor, CrosscheckRunProcessor, SweepProcessor, ...extraHandlers];
     return {
       module: WorkerModule,
       imports: [

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { FlagsModule } from '@hgtrace/flags';
 import { CheckService } from './check.service.js';
 import { PairCheckService } from './pair-check.service.js';
+import { RunsService } from './runs.service.js';
 import { ComplianceFactsService } from './compliance-facts.service.js';
 import { VerifyService } from './verify.service.js';
 
 @Module({
   imports: [FlagsModule],
-  providers: [ComplianceFactsService, VerifyService, CheckService, PairCheckService],
-  exports: [ComplianceFactsService, VerifyService, CheckService, PairCheckService],
+  providers: [ComplianceFactsService, VerifyService, CheckService, PairCheckService, RunsService],
+  exports: [ComplianceFactsService, VerifyService, CheckService, PairCheckService, RunsService],
 })
 export class CrosscheckModule {}

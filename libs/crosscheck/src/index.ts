@@ -4,5 +4,6 @@ export * from './compliance-facts.service.js';
 export * from './verify.service.js';
 export * from './check.service.js';
 export * from './pair-check.service.js';
+export * from './runs.service.js';
 export * from './matching/index.js';
 export * from './crosscheck.module.js';

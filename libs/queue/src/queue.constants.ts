@@ -21,7 +21,8 @@ export enum JobName {
 export interface JobPayloads {
   [JobName.CheckDeclaration]: { declarationId: string; version: number };
   [JobName.CrosscheckRun]: { runId: string };
-  [JobName.Sweep]: { asOf: string };
+  /** The scheduled sweep; it sweeps as of the day it runs. */
+  [JobName.Sweep]: Record<string, never>;
   [JobName.ImportDeclarations]: { importId: string };
 }
 

@@ -1,0 +1,168 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { countryScope, ensureVisible } from '@hgtrace/auth';
+import { type Actor, ForbiddenError, NotFoundError, ValidationFailedError } from '@hgtrace/common';
+import { Env } from '@hgtrace/config';
+import { rowsOf } from '@hgtrace/database';
+import { JobName, jobId, OutboxService } from '@hgtrace/queue';
+import { today } from '@hgtrace/registry';
+import { CheckService } from './check.service.js';
+
+export interface RunRequest {
+  from?: string;
+  to?: string;
+  countries?: string[];
+  asOf?: string;
+}
+
+export interface RunView {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed';
+  from: string | null;
+  to: string | null;
+  countries: string[] | null;
+  asOf: string;
+  total: number;
+  done: number;
+  flagsRaised: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  failure: string | null;
+}
+
+const CHUNK = 200;
+const KG = `rtrim(rtrim(to_char(d.total_net_mass_kg, 'FM999,999,999,990.000'), '0'), '.')`;
+
+/**
+ * Cross-check runs and the sweep. A run re-checks every declaration dated in its range, in chunks
+ * whose progress is committed, so a worker killed mid-run resumes after the last chunk and ends with
+ * exactly the flags of an undisturbed run (every check reconciles to what the data says). Then it
+ * sweeps: `NO_MATCHING_IMPORT` for exports whose window has passed at `asOf` without an import, and
+ * `NO_MATCHING_EXPORT` for imports from a reporting country without an export, in set-based SQL.
+ */
+@Injectable()
+export class RunsService {
+  private readonly logger = new Logger(RunsService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly checks: CheckService,
+    private readonly outbox: OutboxService,
+    private readonly env: Env,
+  ) {}
+
+  async create(actor: Actor, request: RunRequest): Promise<{ id: string }> {
+    if (request.from && request.to && request.to < request.from) throw ValidationFailedError.of('to', 'must not be before from');
+    const scope = countryScope(actor);
+    const countries = request.countries ?? scope;
+    if (scope && countries && countries.some((c) => !scope.includes(c))) throw new ForbiddenError(`You may run cross-checks only for ${scope.join(', ')}`);
+    return this.dataSource.transaction(async (manager) => {
+      const [{ id }] = await manager.query(
+        `INSERT INTO crosscheck_runs (date_from, date_to, countries, as_of, requested_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [request.from ?? null, request.to ?? null, countries, request.asOf ?? today(), actor.userId],
+      );
+      await this.outbox.enqueue(manager, { name: JobName.CrosscheckRun, id: jobId('run', id), payload: { runId: id } });
+      return { id };
+    });
+  }
+
+  async get(actor: Actor, id: string): Promise<RunView> {
+    const [r] = await this.dataSource.query(
+      `SELECT *, to_char(date_from, 'YYYY-MM-DD') AS f, to_char(date_to, 'YYYY-MM-DD') AS t, to_char(as_of, 'YYYY-MM-DD') AS a FROM crosscheck_runs WHERE id = $1`,
+      [id],
+    );
+    if (!r) throw new NotFoundError('Run', id);
+    if (r.countries) ensureVisible(actor, r.countries, 'Run', id);
+    return {
+      id: r.id, status: r.status, from: r.f, to: r.t, countries: r.countries, asOf: r.a, total: r.total, done: r.done, flagsRaised: r.flags_raised,
+      startedAt: r.started_at?.toISOString() ?? null, finishedAt: r.finished_at?.toISOString() ?? null, failure: r.failure,
+    };
+  }
+
+  /** The worker's side: runs (or resumes) a run. */
+  async execute(runId: string): Promise<void> {
+    const [run] = await this.dataSource.query(`SELECT * , to_char(as_of, 'YYYY-MM-DD') AS a FROM crosscheck_runs WHERE id = $1`, [runId]);
+    if (!run || run.status === 'completed' || run.status === 'failed') return;
+    const filter = `($1::date IS NULL OR d.date >= $1) AND ($2::date IS NULL OR d.date <= $2) AND ($3::text[] IS NULL OR d.country = ANY ($3) OR d.partner_country = ANY ($3))`;
+    const params = [run.date_from, run.date_to, run.countries];
+    if (run.status === 'queued') {
+      const [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM declarations d WHERE ${filter}`, params);
+      const [{ flags }] = await this.dataSource.query(`SELECT count(*)::int AS flags FROM flags WHERE holds`);
+      await this.dataSource.query(`UPDATE crosscheck_runs SET status = 'running', total = $2, flags_before = $3, started_at = now() WHERE id = $1`, [runId, total, flags]);
+    }
+    let lastId: string | null = run.last_id;
+    for (;;) {
+      const chunk: { id: string; version: number }[] = await this.dataSource.query(
+        `SELECT d.id, d.version FROM declarations d WHERE ${filter} AND ($4::uuid IS NULL OR d.id > $4) ORDER BY d.id LIMIT ${CHUNK}`,
+        [...params, lastId],
+      );
+      if (chunk.length === 0) break;
+      for (const { id, version } of chunk) await this.checks.check(id, version);
+      lastId = chunk[chunk.length - 1].id;
+      await this.dataSource.query(`UPDATE crosscheck_runs SET done = done + $2, last_id = $3 WHERE id = $1`, [runId, chunk.length, lastId]);
+    }
+    await this.dataSource.transaction((manager) => this.sweep(manager, run.a, run.countries));
+    await this.dataSource.query(
+      `UPDATE crosscheck_runs SET status = 'completed', finished_at = now(),
+              flags_raised = greatest((SELECT count(*)::int FROM flags WHERE holds) - flags_before, 0) WHERE id = $1`,
+      [runId],
+    );
+  }
+
+  /** The scheduled sweep: the windows that have passed by today, for every country. */
+  async sweepNow(): Promise<void> {
+    await this.dataSource.transaction((manager) => this.sweep(manager, today(), null));
+  }
+
+  /** Raises and closes NO_MATCHING_IMPORT and NO_MATCHING_EXPORT as they stand at `asOf`, set-based. */
+  async sweep(manager: EntityManager, asOf: string, countries: string[] | null): Promise<void> {
+    const window = this.env.MATCH_WINDOW_DAYS;
+    const scope = `($3::text[] IS NULL OR d.country = ANY ($3) OR d.partner_country = ANY ($3))`;
+    const due = {
+      NO_MATCHING_IMPORT: `SELECT d.* FROM declarations d WHERE d.flow = 'export' AND d.status <> 'cancelled' AND d.date <= $1::date - $2::int AND ${scope}
+                              AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id)`,
+      // Only imports from a country that files its declarations into hgtrace for that period can miss their export.
+      NO_MATCHING_EXPORT: `SELECT d.* FROM declarations d WHERE d.flow = 'import' AND d.status <> 'cancelled' AND d.date <= $1::date - $2::int AND ${scope}
+                              AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.import_id = d.id)
+                              AND EXISTS (SELECT 1 FROM declarations r WHERE r.country = d.partner_country AND r.flow = 'export'
+                                           AND r.date BETWEEN d.date - $2::int AND d.date)`,
+    };
+    const summary = {
+      NO_MATCHING_IMPORT: `'Export ' || d.number || ' of ' || ${KG} || ' kg to ' || d.partner_country || ' dated ' || d.date || ': no import was declared in ' || d.partner_country || ' within ' || $2 || ' days'`,
+      NO_MATCHING_EXPORT: `'Import ' || d.number || ' of ' || ${KG} || ' kg from ' || d.partner_country || ' dated ' || d.date || ': ' || d.partner_country || ' declared no matching export'`,
+    };
+    for (const code of ['NO_MATCHING_IMPORT', 'NO_MATCHING_EXPORT'] as const) {
+      const prefix = code === 'NO_MATCHING_IMPORT' ? 'export:' : 'import:';
+      await manager.query(
+        `WITH due AS (${due[code]}),
+              upserted AS (
+                INSERT INTO flags AS f (code, subject, severity, score, summary, countries, declaration_ids, evidence)
+                SELECT '${code}', '${prefix}' || d.id, 'high', 0.9, ${summary[code]}, ARRAY(SELECT DISTINCT c FROM unnest(ARRAY[d.country::text, d.partner_country::text]) c ORDER BY c), ARRAY[d.id],
+                       jsonb_build_object('declaration', jsonb_build_object('id', d.id, 'country', d.country, 'number', d.number, 'date', d.date, 'netMassKg', d.total_net_mass_kg),
+                                          'asOf', $1::date, 'windowDays', $2::int)
+                  FROM due d
+                ON CONFLICT (code, subject) DO UPDATE SET holds = true, version = f.version + 1, updated_at = now(),
+                       status = CASE WHEN f.status = 'dismissed' THEN 'open' ELSE f.status END
+                 WHERE NOT f.holds
+                RETURNING f.id, (xmax = 0) AS inserted)
+         INSERT INTO flag_history (flag_id, action, to_status, reason, actor)
+         SELECT id, CASE WHEN inserted THEN 'raised' ELSE 'holds_again' END, 'open', 'sweep at ' || $1, 'crosscheck' FROM upserted`,
+        [asOf, window, countries],
+      );
+      const closed = rowsOf<{ id: string; status: string }>(
+        await manager.query(
+          `UPDATE flags f SET holds = false, version = f.version + 1, updated_at = now(), status = CASE WHEN f.status = 'open' THEN 'dismissed' ELSE f.status END
+            WHERE f.code = '${code}' AND f.holds
+              AND ($3::text[] IS NULL OR f.countries && $3)
+              AND NOT EXISTS (SELECT 1 FROM (${due[code]}) d WHERE '${prefix}' || d.id = f.subject)
+            RETURNING f.id, f.status`,
+          [asOf, window, countries],
+        ),
+      );
+      for (const flag of closed) {
+        await manager.query(`INSERT INTO flag_history (flag_id, action, to_status, reason, actor) VALUES ($1, 'no_longer_holds', $2, 'a counterpart was declared', 'crosscheck')`, [flag.id, flag.status]);
+      }
+    }
+  }
+}
