@@ -20,8 +20,9 @@ describe('demo dataset', () => {
     await eventually(async () => {
       const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM declarations WHERE check_status <> 'checked' OR checked_version <> version`);
       const pending = await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`);
-      return rows[0].n === 0 && pending.rows[0].n === 0;
-    }, 240_000, 'the demo to be checked');
+      const runs = await t.db.query(`SELECT count(*)::int AS n FROM crosscheck_runs WHERE status <> 'completed'`);
+      return rows[0].n === 0 && pending.rows[0].n === 0 && runs.rows[0].n === 0;
+    }, 240_000, 'the demo to be checked and its cross-check run to complete');
   });
   afterAll(async () => {
     worker.kill('SIGTERM');

@@ -8,6 +8,7 @@ import { ReferenceModule } from '@hgtrace/reference';
 import { RegistryModule } from '@hgtrace/registry';
 import { ConsentsModule } from '@hgtrace/consents';
 import { DeclarationsModule } from '@hgtrace/declarations';
+import { CrosscheckModule } from '@hgtrace/crosscheck';
 import { DemoSeedCommand } from './commands/demo-seed.command.js';
 import { DemoSeeder } from './demo/demo-seeder.js';
 import { MigrateCommand } from './commands/migrate.command.js';
@@ -15,7 +16,7 @@ import { TokensCreateCommand } from './commands/tokens-create.command.js';
 import { UsersCreateCommand } from './commands/users-create.command.js';
 
 @Module({
-  imports: [ConfigModule, DatabaseModule, QueueModule, AuditModule, AuthModule, ReferenceModule, RegistryModule, ConsentsModule, DeclarationsModule],
+  imports: [ConfigModule, DatabaseModule, QueueModule, AuditModule, AuthModule, ReferenceModule, RegistryModule, ConsentsModule, DeclarationsModule, CrosscheckModule],
   providers: [MigrateCommand, UsersCreateCommand, TokensCreateCommand, DemoSeedCommand, DemoSeeder],
 })
 export class CliModule {}

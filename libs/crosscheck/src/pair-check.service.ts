@@ -4,7 +4,7 @@ import type { RuleCode } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { ReferenceService } from '@hgtrace/reference';
-import { type MatchingOptions, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
+import { assignAttributeMatches, attributeScore, matchBasis, type MatchingOptions, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
 
 /** The codes the pair check owns, per export: it raises and closes these, and only these. */
 export const PAIR_CODES: readonly RuleCode[] = ['ROUTE_MISMATCH', 'QUANTITY_MISMATCH', 'HS_CODE_MISMATCH', 'COUNTERPARTY_MISMATCH', 'DATE_ANOMALY', 'VALUE_ANOMALY'];
@@ -89,7 +89,23 @@ export class PairCheckService {
                                                     WHERE oc.declaration_id = o.id AND dc.declaration_id = d.id)))))`,
       [exportId, exp.transportDocumentKey, exp.containerKeys, exp.country, exp.partnerCountry, exp.date, this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS],
     );
-    const { matches, diverted } = selectMatches(exp, candidates, this.options);
+    const selected = selectMatches(exp, candidates, this.options);
+    const { diverted } = selected;
+    let { matches } = selected;
+    if (matches.length > 0 && matches.every((m) => m.basis === 'attributes')) {
+      // Without documents, the exports competing for the same imports share them out one to one.
+      const imports = candidates.filter((c) => matchBasis(exp, c, this.options) === 'attributes');
+      const rivals = await this.load(
+        manager,
+        `WHERE d.flow = 'export' AND d.status <> 'cancelled' AND d.id <> $1 AND d.country = $2 AND d.partner_country = $3
+           AND d.date BETWEEN $4::date - $5::int AND $6::date + $7::int
+           -- An export its documents already tie to an import is not competing for these.
+           AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')`,
+        [exportId, exp.country, exp.partnerCountry, imports.map((i) => i.date).sort()[0], this.env.MATCH_WINDOW_DAYS, imports.map((i) => i.date).sort().at(-1), this.env.DATE_TOLERANCE_DAYS],
+      );
+      const mine = assignAttributeMatches([exp, ...rivals], imports, this.options).get(exportId);
+      matches = mine ? [{ import: mine, basis: 'attributes', score: attributeScore(exp, mine) }] : [];
+    }
     await manager.query(`DELETE FROM matches WHERE export_id = $1 AND NOT (import_id = ANY ($2::uuid[]))`, [exportId, matches.map((m) => m.import.id)]);
     for (const match of matches) {
       await manager.query(

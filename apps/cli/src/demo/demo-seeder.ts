@@ -5,6 +5,7 @@ import { UsersService } from '@hgtrace/auth';
 import { type Actor, systemActor } from '@hgtrace/common';
 import { ConsentsService } from '@hgtrace/consents';
 import { DeclarationsService } from '@hgtrace/declarations';
+import { RunsService } from '@hgtrace/crosscheck';
 import { LicencesService, TradersService, today } from '@hgtrace/registry';
 
 /** The logins the demo creates; README, "Demo". */
@@ -30,6 +31,7 @@ export const PLANTED: Record<string, string[]> = {
   'MX-DEMO-P07': ['LICENCE_MISSING'], // an exporter no register knows
   'MX-DEMO-P08': ['NON_PARTY_UNCERTIFIED'], // to a non-Party, without the certification
   'MX-DEMO-P09': ['COUNTERPARTY_MISMATCH'], // imported by someone other than the consignee
+  'MX-DEMO-P10': ['NO_MATCHING_IMPORT'], // exported to BO seven months ago, never declared there
 };
 
 /** A small deterministic generator, so that every demo is the same demo. */
@@ -83,9 +85,10 @@ export class DemoSeeder {
     private readonly licences: LicencesService,
     private readonly consents: ConsentsService,
     private readonly declarations: DeclarationsService,
+    private readonly runs: RunsService,
   ) {}
 
-  async seed(): Promise<{ seeded: boolean; declarations: number }> {
+  async seed(): Promise<{ seeded: boolean; declarations: number; runId?: string }> {
     const [{ exists }] = await this.dataSource.query(`SELECT EXISTS (SELECT 1 FROM traders WHERE country = 'MX' AND national_id = 'MXA-0001') AS exists`);
     if (exists) return { seeded: false, declarations: 0 };
     // The first admin comes from the environment when there are no users; the demo's users must not pre-empt it.
@@ -159,6 +162,7 @@ export class DemoSeeder {
       { number: 'MX-DEMO-P07', exporter: { nationalId: 'MXZ-0999', name: 'Exportadora Fantasma SA' }, to: 'BO', consignee: 'Importadora Andina SRL', kg: 1035, date: addDays(recent, 11), document: 'MSCU9900007', import: bolivia },
       { number: 'MX-DEMO-P08', exporter: norteParty, to: 'VE', consignee: 'Inversiones Orinoco CA', kg: 1380, date: addDays(recent, 13), document: 'MSCU9900008', import: null },
       { number: 'MX-DEMO-P09', exporter: norteParty, to: 'BO', consignee: 'Importadora Andina SRL', kg: 2070, date: addDays(recent, 15), document: 'MSCU9900009', import: { importer: { nationalId: 'BOC-1002', name: 'Comercial Pacifico Ltda' } } },
+      { number: 'MX-DEMO-P10', exporter: norteParty, to: 'BO', consignee: 'Importadora Andina SRL', kg: 1725, date: addDays(end, -210), document: 'MSCU9900010', import: null },
     );
 
     const exports = shipments.map((s) => ({
@@ -185,7 +189,9 @@ export class DemoSeeder {
         filed += results.length - rejected.length;
       }
     }
-    this.logger.log(`seeded the demo: ${filed} declarations; the worker checks them in the background`);
-    return { seeded: true, declarations: filed };
+    // A cross-check run, so that the sweep's findings (an export that never arrived) are there too.
+    const { id: runId } = await this.runs.create(this.actor, {});
+    this.logger.log(`seeded the demo: ${filed} declarations; the worker checks them in the background (run ${runId})`);
+    return { seeded: true, declarations: filed, runId };
   }
 }

@@ -126,3 +126,19 @@ describe('selectMatches', () => {
     expect(selectMatches(exportOf(), [otherShipment, reExport, exportOf()], options)).toEqual({ matches: [], diverted: [] });
   });
 });
+
+describe('assignAttributeMatches', () => {
+  it('shares imports out one to one by fit, whatever the order they come in', async () => {
+    const { exportOf, undocumentedImportOf } = await import('./matching.fixtures.js');
+    const { assignAttributeMatches, DEFAULT_MATCHING_OPTIONS } = await import('./matcher.js');
+    const e1 = { ...exportOf({ id: 'e1', number: 'MX-1', date: '2025-01-01', transportDocumentKey: null, containerKeys: [] }), items: [{ hsCode: '280540', netMassKg: 2380.5, valueUsd: 1, mercuryClass: 'mercury' as const }] };
+    const e2 = { ...exportOf({ id: 'e2', number: 'MX-2', date: '2025-01-31', transportDocumentKey: null, containerKeys: [] }), items: [{ hsCode: '280540', netMassKg: 2415, valueUsd: 1, mercuryClass: 'mercury' as const }] };
+    const i1 = { ...undocumentedImportOf({ id: 'i1', number: 'BO-1', date: '2025-01-26' }), items: [{ hsCode: '280540', netMassKg: 2348.987, valueUsd: 1, mercuryClass: 'mercury' as const }] };
+    const i2 = { ...undocumentedImportOf({ id: 'i2', number: 'BO-2', date: '2025-02-25' }), items: [{ hsCode: '280540', netMassKg: 2411.832, valueUsd: 1, mercuryClass: 'mercury' as const }] };
+    for (const [exports, imports] of [[[e1, e2], [i1, i2]], [[e2, e1], [i2, i1]]] as const) {
+      const assigned = assignAttributeMatches(exports, imports, DEFAULT_MATCHING_OPTIONS);
+      expect(assigned.get('e2')?.id).toBe('i2');
+      expect(assigned.get('e1')?.id).toBe('i1');
+    }
+  });
+});

@@ -60,7 +60,7 @@ function attributesMatch(exp: ShipmentFacts, imp: ShipmentFacts, options: Matchi
 }
 
 /** The better of the two name comparisons: consignee against importer, exporter against consignor. */
-function attributeScore(exp: ShipmentFacts, imp: ShipmentFacts): number {
+export function attributeScore(exp: ShipmentFacts, imp: ShipmentFacts): number {
   return Math.max(nameSimilarity(exp.counterpartyName, imp.traderName), nameSimilarity(exp.traderName, imp.counterpartyName));
 }
 
@@ -114,4 +114,30 @@ function byDateThenNumber(a: Match, b: Match): number {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * One-to-one assignment for shipments without documents: when several exports could each be the
+ * export of several imports (same countries, heading, window and similar names), pairs are taken in
+ * order of fit (closest mass, then closest date), each export and each import at most once. The
+ * result depends only on the declarations given, not on the order in which they arrived.
+ */
+export function assignAttributeMatches(exports: readonly ShipmentFacts[], imports: readonly ShipmentFacts[], options: MatchingOptions): Map<string, ShipmentFacts> {
+  const pairs: { exp: ShipmentFacts; imp: ShipmentFacts; misfit: number; gap: number }[] = [];
+  for (const exp of exports) {
+    const kg = totalKg(exp) || 1;
+    for (const imp of imports) {
+      if (matchBasis(exp, imp, options) !== 'attributes') continue;
+      pairs.push({ exp, imp, misfit: Math.abs(totalKg(imp) - kg) / kg, gap: Math.abs(daysBetween(exp.date, imp.date)) });
+    }
+  }
+  pairs.sort((a, b) => a.misfit - b.misfit || a.gap - b.gap || compare(a.exp.number, b.exp.number) || compare(a.imp.number, b.imp.number) || compare(a.exp.id, b.exp.id) || compare(a.imp.id, b.imp.id));
+  const assigned = new Map<string, ShipmentFacts>();
+  const taken = new Set<string>();
+  for (const { exp, imp } of pairs) {
+    if (assigned.has(exp.id) || taken.has(imp.id)) continue;
+    assigned.set(exp.id, imp);
+    taken.add(imp.id);
+  }
+  return assigned;
 }
