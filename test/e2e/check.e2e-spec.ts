@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { CheckService } from '@hgtrace/crosscheck';
 import { eventually } from '@hgtrace/testing';
 import { exportDeclaration } from '../support/factories.js';
-import { createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
+import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 
 /** The background check of declarations: compliance flags raised, shared, closed and reopened, idempotently. */
 describe('background check', () => {
@@ -10,10 +10,7 @@ describe('background check', () => {
   let worker: ChildProcess;
   const u: Record<string, TestUser> = {};
 
-  const as = (user: TestUser, method: 'get' | 'post' | 'put', path: string, body?: object) => {
-    const req = t.http[method](path).auth(user.token, { type: 'bearer' });
-    return body ? req.send(body) : req;
-  };
+  const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
   const checked = (id: string, version: number) =>
     eventually(async () => {
       const res = await as(u.officerMx, 'get', `/api/v1/declarations/${id}`).expect(200);

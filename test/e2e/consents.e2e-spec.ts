@@ -2,9 +2,8 @@ import type { DataSource } from 'typeorm';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { ConsentsService } from '@hgtrace/consents';
 import { randomUUID } from 'node:crypto';
-import { createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
+import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 
-type Method = 'get' | 'post';
 
 describe('consents (PIC notices)', () => {
   let t: TestApp;
@@ -12,10 +11,7 @@ describe('consents (PIC notices)', () => {
   let exporter: { id: string };
   let importer: { id: string };
 
-  const as = (user: TestUser, method: Method, path: string, body?: object) => {
-    const req = t.http[method](path).auth(user.token, { type: 'bearer' });
-    return body ? req.send(body) : req;
-  };
+  const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
   const consent = (change: object = {}) => ({
     reference: `BO-PIC-${randomUUID().slice(0, 8)}`,
     type: 'written_consent',

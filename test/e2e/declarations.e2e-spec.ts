@@ -1,4 +1,4 @@
-import { createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
+import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 import { exportDeclaration } from '../support/factories.js';
 
 describe('declarations', () => {
@@ -7,10 +7,7 @@ describe('declarations', () => {
   let consentId: string;
   let licenceId: string;
 
-  const as = (user: TestUser, method: 'get' | 'post' | 'put', path: string, body?: object) => {
-    const req = t.http[method](path).auth(user.token, { type: 'bearer' });
-    return body ? req.send(body) : req;
-  };
+  const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
   const outboxFor = async (id: string) => (await t.db.query(`SELECT job_id FROM outbox WHERE payload->>'declarationId' = $1 ORDER BY id`, [id])).rows.map((r) => r.job_id);
 
   beforeAll(async () => {

@@ -1,6 +1,5 @@
-import { createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
+import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 
-type Method = 'get' | 'post';
 
 describe('registry: reference data, traders and licences', () => {
   let t: TestApp;
@@ -8,11 +7,7 @@ describe('registry: reference data, traders and licences', () => {
   let mxTrader: { id: string };
   let boTrader: { id: string };
 
-  const as = (user: TestUser | string, method: Method, path: string, body?: object) => {
-    const token = typeof user === 'string' ? user : user.token;
-    const req = t.http[method](path).auth(token, { type: 'bearer' });
-    return body ? req.send(body) : req;
-  };
+  const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
 
   beforeAll(async () => {
     t = await startTestApp();

@@ -1,17 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { eventually } from '@hgtrace/testing';
 import { exportDeclaration } from '../support/factories.js';
-import { createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
+import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 
 /** Cross-check runs and the sweep: NO_MATCHING_IMPORT and NO_MATCHING_EXPORT once windows have passed. */
 describe('cross-check runs', () => {
   let t: TestApp;
   let worker: ChildProcess;
   const u: Record<string, TestUser> = {};
-  const as = (user: TestUser, method: 'get' | 'post', path: string, body?: object) => {
-    const req = t.http[method](path).auth(user.token, { type: 'bearer' });
-    return body ? req.send(body) : req;
-  };
+  const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
   const run = async (body: object = {}) => {
     const { id } = (await as(u.analyst, 'post', '/api/v1/crosscheck/runs', body).expect(202)).body;
     return eventually(async () => {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { eventually } from '@hgtrace/testing';
-import { createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
+import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 
 /**
  * A realistic scenario: registries of four countries, clean shipments with the noise real data has
@@ -15,10 +15,7 @@ describe('cross-check scenario', () => {
   const clean = new Set<string>();
   const planted: [string, string][] = [];
 
-  const as = (user: TestUser, method: 'get' | 'post', path: string, body?: object) => {
-    const req = t.http[method](path).auth(user.token, { type: 'bearer' });
-    return body ? req.send(body) : req;
-  };
+  const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
 
   interface Shipment {
     exporter?: { nationalId: string; name: string };

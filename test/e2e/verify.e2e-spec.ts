@@ -1,4 +1,4 @@
-import { createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
+import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 import { exportDeclaration } from '../support/factories.js';
 
 /** The instant verdict through the API: each compliance rule on both sides of its boundary. */
@@ -8,10 +8,7 @@ describe('POST /declarations/verify', () => {
   const today = new Date().toISOString().slice(0, 10);
   const yesterday = new Date(Date.now() - 86400_000).toISOString().slice(0, 10);
 
-  const as = (user: TestUser, method: 'get' | 'post', path: string, body?: object) => {
-    const req = t.http[method](path).auth(user.token, { type: 'bearer' });
-    return body ? req.send(body) : req;
-  };
+  const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
   const focal = async (country: string) => (u[`focal${country}`] ??= await createUser(t, 'focal_point', [country]));
   const trader = async (nationalId: string, name: string) =>
     (await as(await focal('MX'), 'post', '/api/v1/traders', { country: 'MX', nationalId, name }).expect(201)).body;

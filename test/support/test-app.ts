@@ -86,3 +86,11 @@ export async function createUser(t: TestApp, role: string, countries: string[], 
   const login = await t.http.post('/api/v1/auth/login').send({ email: address, password }).expect(200);
   return { ...created.body, token: login.body.accessToken };
 }
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** A request as `user` (a test user, or a bare token), with a JSON body when one is given. */
+export function requestAs(t: TestApp, user: TestUser | string, method: Method, path: string, body?: object) {
+  const request = t.http[method](path).auth(typeof user === 'string' ? user : user.token, { type: 'bearer' });
+  return body ? request.send(body) : request;
+}
