@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   'crosscheck.read': ['analyst', 'admin', 'customs_officer', 'focal_point'],
   'flags.read': ['analyst', 'customs_officer', 'focal_point'],
   'flags.write': ['analyst'],
+  'flags.comment': ['analyst', 'customs_officer', 'focal_point'],
   'reports.read': ['analyst', 'focal_point'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { databaseName } from '@hgtrace/config';
@@ -33,6 +33,9 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 /** Builds the migrated template once per test run (jest globalSetup). */
 export async function prepareTemplateDatabase(): Promise<void> {
   await admin(async (client) => {
+    // Databases a crashed run of this checkout left behind, then the old template.
+    const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`hgtrace_test_${CHECKOUT}_%`]);
+    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(datname)} WITH (FORCE)`);
     await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
   });
   await migrate({ DATABASE_URL: urlFor(TEMPLATE_DATABASE), DATABASE_POOL_SIZE: 2, STARTUP_WAIT_SECONDS: 10 }, loadReferenceData);
@@ -43,7 +46,8 @@ export async function prepareTemplateDatabase(): Promise<void> {
  * after the jest worker so that files running in parallel never share one.
  */
 export async function createTestDatabase(label = 'e2e'): Promise<string> {
-  const name = `hgtrace_test_${CHECKOUT}_${label}_${process.env.JEST_WORKER_ID ?? process.pid}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  // A name of its own for every file: nothing from an earlier file can still be connected to it.
+  const name = `hgtrace_test_${CHECKOUT}_${label}_${process.env.JEST_WORKER_ID ?? 0}_${randomBytes(3).toString('hex')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
   const url = urlFor(name);
   assertTestDatabase(url);
   await admin(async (client) => {

@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Allow, CurrentActor } from '@hgtrace/auth';
 import type { Actor, Page } from '@hgtrace/common';
-import { type FlagDetail, FlagsService, type FlagView, ListFlagsQuery } from '@hgtrace/flags';
+import { CommentDto, type FlagDetail, FlagsService, type FlagView, ListFlagsQuery, UpdateFlagDto } from '@hgtrace/flags';
 import { uuidParam } from './params.js';
 
 const FLAG_EXAMPLE = {
@@ -33,6 +33,30 @@ export class FlagsController {
   @ApiOkResponse({ schema: { example: { items: [FLAG_EXAMPLE], nextCursor: null } } })
   list(@CurrentActor() actor: Actor, @Query() query: ListFlagsQuery): Promise<Page<FlagView>> {
     return this.flags.list(actor, query);
+  }
+
+  @Get('summary')
+  @Allow('flags.read')
+  @ApiOperation({ summary: 'Counts by code, severity and status, with the same filters as the list' })
+  @ApiOkResponse({ schema: { example: { total: 12, byCode: { QUANTITY_MISMATCH: 3, ROUTE_MISMATCH: 1 }, bySeverity: { high: 9, medium: 3 }, byStatus: { open: 10, in_review: 2 } } } })
+  summary(@CurrentActor() actor: Actor, @Query() query: ListFlagsQuery) {
+    return this.flags.summary(actor, query);
+  }
+
+  @Patch(':id')
+  @Allow('flags.write')
+  @ApiOperation({ summary: 'Change status (open → in_review → confirmed | dismissed; reopen) or assignee, with the version read; 409 when stale; a reason to confirm or dismiss' })
+  @ApiOkResponse({ schema: { example: { ...FLAG_EXAMPLE, status: 'in_review', version: 2 } } })
+  update(@CurrentActor() actor: Actor, @Param('id', uuidParam()) id: string, @Body() dto: UpdateFlagDto): Promise<FlagDetail> {
+    return this.flags.update(actor, id, dto);
+  }
+
+  @Post(':id/comments')
+  @Allow('flags.comment')
+  @ApiOperation({ summary: 'Comment on a flag (analysts, and officers and focal points of the countries involved)' })
+  @ApiCreatedResponse({ schema: { example: { id: '1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b', author: 'analyst@demo.hgtrace', text: 'Asked BO customs for the seal records', createdAt: '2026-03-02T09:00:00.000Z' } } })
+  comment(@CurrentActor() actor: Actor, @Param('id', uuidParam()) id: string, @Body() dto: CommentDto) {
+    return this.flags.comment(actor, id, dto.text);
   }
 
   @Get(':id')
