@@ -3,22 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ReferenceService } from '@hgtrace/reference';
 import { licenceStatusOn, type LicenceStatusChange } from '@hgtrace/registry';
-import type { ComplianceFacts, ConsentFacts, DeclarationFacts, LicenceFacts } from './compliance/index.js';
+import type { ComplianceFacts, ConsentFacts, DeclarationFacts, ItemFacts, LicenceFacts } from './compliance/index.js';
 
 /** A declaration's content as the rules need it: from a request body (verify) or from the database (checks). */
-export interface DeclarationContent {
-  country: string;
-  flow: 'export' | 'import';
-  number: string;
-  date: string;
-  trader: { nationalId: string; name: string };
-  counterparty: { name: string; country: string };
-  partnerCountry: string;
-  originCountry: string;
+export type DeclarationContent = Omit<DeclarationFacts, 'items' | 'licenceNumber' | 'consentReference'> & {
   licenceNumber?: string | null;
   consentReference?: string | null;
-  items: { hsCode: string; netMassKg: number; valueUsd: number; description?: string | null }[];
-}
+  /** The items as filed; their mercury class is looked up here. */
+  items: (Omit<ItemFacts, 'mercuryClass' | 'description'> & { description?: string | null })[];
+};
 
 interface LicenceRow {
   id: string;
