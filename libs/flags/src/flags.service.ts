@@ -11,21 +11,10 @@ import {
 } from '@hgtrace/common';
 import { RULE_CODES, type RuleCode, SEVERITIES, type Severity } from '@hgtrace/common';
 import { rowsOf } from '@hgtrace/database';
+import { type DesiredFlag, type ReconcileScope, reconcileFlags } from './reconcile.js';
 
 export const FLAG_STATUSES = ['open', 'in_review', 'confirmed', 'dismissed'] as const;
 export type FlagStatus = (typeof FLAG_STATUSES)[number];
-
-/** A flag a check wants to exist: one per rule code and subject. */
-export interface DesiredFlag {
-  code: RuleCode;
-  subject: string;
-  severity: Severity;
-  score: number;
-  summary: string;
-  countries: string[];
-  declarationIds: string[];
-  evidence: Record<string, unknown>;
-}
 
 export interface FlagView {
   id: string;
@@ -174,46 +163,8 @@ export class FlagsService {
    * changed ones, closes (holds = false) those that no longer hold and reopens those that hold again,
    * each with a history line. Within the caller's transaction.
    */
-  async reconcile(manager: EntityManager, scope: { subjects: string[]; codes: readonly RuleCode[] }, desired: DesiredFlag[], actor: string): Promise<{ raised: number; closed: number }> {
-    let raised = 0;
-    for (const flag of desired) {
-      const [before] = await manager.query(`SELECT holds, status FROM flags WHERE code = $1 AND subject = $2 FOR UPDATE`, [flag.code, flag.subject]);
-      const [row] = rowsOf<{ id: string; inserted: boolean; status: FlagStatus }>(
-        await manager.query(
-          `INSERT INTO flags AS f (code, subject, severity, score, summary, countries, declaration_ids, evidence)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (code, subject) DO UPDATE
-              SET severity = EXCLUDED.severity, score = EXCLUDED.score, summary = EXCLUDED.summary, countries = EXCLUDED.countries,
-                  declaration_ids = EXCLUDED.declaration_ids, evidence = EXCLUDED.evidence, holds = true,
-                  status = CASE WHEN NOT f.holds AND f.status = 'dismissed' THEN 'open' ELSE f.status END,
-                  version = f.version + CASE WHEN NOT f.holds THEN 1 ELSE 0 END,
-                  updated_at = now()
-            WHERE (f.severity, f.score, f.summary, f.countries, f.declaration_ids, f.evidence, f.holds)
-                  IS DISTINCT FROM (EXCLUDED.severity, EXCLUDED.score, EXCLUDED.summary, EXCLUDED.countries, EXCLUDED.declaration_ids, EXCLUDED.evidence, true)
-           RETURNING f.id, (xmax = 0) AS inserted, f.status`,
-          [flag.code, flag.subject, flag.severity, flag.score, flag.summary, flag.countries, flag.declarationIds, JSON.stringify(flag.evidence)],
-        ),
-      );
-      if (!row) continue;
-      if (row.inserted) {
-        raised += 1;
-        await this.history(manager, row.id, 'raised', null, 'open', flag.summary, actor);
-      } else if (before && !before.holds) {
-        await this.history(manager, row.id, 'holds_again', before.status, row.status, flag.summary, actor);
-      }
-    }
-    const keep = desired.map((d) => `${d.code}|${d.subject}`);
-    const closed = rowsOf<{ id: string; status: FlagStatus }>(
-      await manager.query(
-        `UPDATE flags SET holds = false, version = version + 1, updated_at = now(),
-                status = CASE WHEN status = 'open' THEN 'dismissed' ELSE status END
-          WHERE subject = ANY ($1) AND code = ANY ($2) AND holds AND NOT (code || '|' || subject = ANY ($3))
-          RETURNING id, status`,
-        [scope.subjects, scope.codes, keep],
-      ),
-    );
-    for (const flag of closed) await this.history(manager, flag.id, 'no_longer_holds', null, flag.status, 'the rule no longer holds for the declaration as it now stands', actor);
-    return { raised, closed: closed.length };
+  async reconcile(manager: EntityManager, scope: ReconcileScope, desired: DesiredFlag[], actor: string): Promise<{ raised: number; closed: number }> {
+    return reconcileFlags(manager, scope, desired, actor);
   }
 
   async list(actor: Actor, query: ListFlagsQuery): Promise<Page<FlagView>> {

@@ -1,2 +1,3 @@
+export * from './reconcile.js';
 export * from './flags.service.js';
 export * from './flags.module.js';
