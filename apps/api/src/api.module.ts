@@ -20,6 +20,7 @@ import { DeclarationsController } from './controllers/declarations.controller.js
 import { ImportsController } from './controllers/imports.controller.js';
 import { FlagsController } from './controllers/flags.controller.js';
 import { CrosscheckController } from './controllers/crosscheck.controller.js';
+import { MirrorController } from './controllers/mirror.controller.js';
 import { LicencesController } from './controllers/licences.controller.js';
 import { ReferenceController } from './controllers/reference.controller.js';
 import { TradersController } from './controllers/traders.controller.js';
@@ -73,6 +74,7 @@ import { createValidationPipe } from './http/validation.js';
     ImportsController,
     FlagsController,
     CrosscheckController,
+    MirrorController,
     HealthController,
     MetricsController,
   ],

@@ -12,11 +12,12 @@ import { CrosscheckModule } from '@hgtrace/crosscheck';
 import { DemoSeedCommand } from './commands/demo-seed.command.js';
 import { DemoSeeder } from './demo/demo-seeder.js';
 import { MigrateCommand } from './commands/migrate.command.js';
+import { MirrorImportCommand } from './commands/mirror-import.command.js';
 import { TokensCreateCommand } from './commands/tokens-create.command.js';
 import { UsersCreateCommand } from './commands/users-create.command.js';
 
 @Module({
   imports: [ConfigModule, DatabaseModule, QueueModule, AuditModule, AuthModule, ReferenceModule, RegistryModule, ConsentsModule, DeclarationsModule, CrosscheckModule],
-  providers: [MigrateCommand, UsersCreateCommand, TokensCreateCommand, DemoSeedCommand, DemoSeeder],
+  providers: [MigrateCommand, UsersCreateCommand, TokensCreateCommand, DemoSeedCommand, DemoSeeder, MirrorImportCommand],
 })
 export class CliModule {}

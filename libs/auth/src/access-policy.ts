@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   'declarations.verify': ['customs_officer', 'system', 'analyst'],
   'crosscheck.run': ['analyst', 'admin'],
   'crosscheck.read': ['analyst', 'admin', 'customs_officer', 'focal_point'],
+  'mirror.read': ['analyst', 'focal_point'],
   'flags.read': ['analyst', 'customs_officer', 'focal_point'],
   'flags.write': ['analyst'],
   'flags.comment': ['analyst', 'customs_officer', 'focal_point'],

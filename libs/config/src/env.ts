@@ -129,6 +129,10 @@ export class Env {
   @IsNumber() @Min(0) @Max(10)
   VALUE_TUKEY_K: number = 1.5;
 
+  /** VALUE_ANOMALY: fewest items of an HS code and year for their unit-value fences to count. */
+  @IsInt() @Min(4) @Max(100000)
+  VALUE_TUKEY_MIN_SAMPLE: number = 20;
+
   /** MIRROR_GAP: relative gap between exporter- and importer-reported mass, in percent. */
   @IsNumber() @Min(0) @Max(1000)
   MIRROR_GAP_PCT: number = 25;

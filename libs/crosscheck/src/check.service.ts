@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { RuleCode, Severity } from '@hgtrace/common';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { evaluateCompliance, type Finding, formatKg } from './compliance/index.js';
-import { ComplianceFactsService, type DeclarationContent } from './compliance-facts.service.js';
+import { ComplianceFactsService, type DeclarationContent, type LicenceUsage } from './compliance-facts.service.js';
 import { PairCheckService } from './pair-check.service.js';
 
 /** The codes the per-declaration compliance check owns: it raises and closes these, and only these. */
@@ -16,7 +16,14 @@ export const COMPLIANCE_CODES: readonly RuleCode[] = [
 const OWN_COUNTRY_ONLY = new Set<RuleCode>(['LICENCE_MISSING', 'LICENCE_INACTIVE', 'LICENCE_QUANTITY_EXCEEDED']);
 const SCORE: Record<Severity, number> = { high: 0.9, medium: 0.6, low: 0.3 };
 
-interface StoredDeclaration extends DeclarationContent {
+const DECLARATION_SELECT = `
+  SELECT d.id, d.version, d.status, d.country, d.flow, d.number, to_char(d.date, 'YYYY-MM-DD') AS date, d.trader_national_id, d.trader_name,
+         d.counterparty_name, d.counterparty_country, d.partner_country, d.origin_country, d.licence_number, d.consent_reference,
+         (SELECT json_agg(json_build_object('hsCode', i.hs_code, 'netMassKg', i.net_mass_kg, 'valueUsd', i.value_usd, 'description', i.description) ORDER BY i.line)
+            FROM declaration_items i WHERE i.declaration_id = d.id) AS items
+    FROM declarations d`;
+
+export interface StoredDeclaration extends DeclarationContent {
   id: string;
   version: number;
   status: 'received' | 'amended' | 'cancelled';
@@ -41,41 +48,55 @@ export class CheckService {
 
   async check(declarationId: string, version: number): Promise<'checked' | 'superseded' | 'missing'> {
     return this.dataSource.transaction(async (manager) => {
-      const [row] = await manager.query(
-        `SELECT d.id, d.version, d.status, d.country, d.flow, d.number, to_char(d.date, 'YYYY-MM-DD') AS date, d.trader_national_id, d.trader_name,
-                d.counterparty_name, d.counterparty_country, d.partner_country, d.origin_country, d.licence_number, d.consent_reference,
-                (SELECT json_agg(json_build_object('hsCode', i.hs_code, 'netMassKg', i.net_mass_kg, 'valueUsd', i.value_usd, 'description', i.description) ORDER BY i.line)
-                   FROM declaration_items i WHERE i.declaration_id = d.id) AS items
-           FROM declarations d WHERE d.id = $1 FOR UPDATE`,
-        [declarationId],
-      );
-      if (!row) return 'missing';
-      if (row.version !== version) return 'superseded';
-      const declaration: StoredDeclaration = {
-        id: row.id,
-        version: row.version,
-        status: row.status,
-        country: row.country,
-        flow: row.flow,
-        number: row.number,
-        date: row.date,
-        trader: { nationalId: row.trader_national_id, name: row.trader_name },
-        counterparty: { name: row.counterparty_name, country: row.counterparty_country },
-        partnerCountry: row.partner_country,
-        originCountry: row.origin_country,
-        licenceNumber: row.licence_number,
-        consentReference: row.consent_reference,
-        items: (row.items as { hsCode: string; netMassKg: string; valueUsd: string; description: string | null }[]).map((i) => ({
-          hsCode: i.hsCode, netMassKg: Number(i.netMassKg), valueUsd: Number(i.valueUsd), description: i.description,
-        })),
-      };
-      const findings = declaration.status === 'cancelled' ? [] : evaluateCompliance(await this.facts.gather(declaration, declaration.id, manager));
-      const subject = `declaration:${declaration.id}`;
-      await this.flags.reconcile(manager, { subjects: [subject], codes: COMPLIANCE_CODES }, toFlags(declaration, subject, findings), 'crosscheck');
-      for (const exportId of await this.pairs.exportsAffectedBy(manager, declaration.id)) await this.pairs.checkExport(manager, exportId);
-      await manager.query(`UPDATE declarations SET check_status = 'checked', checked_version = $2 WHERE id = $1`, [declaration.id, version]);
+      const [declaration] = await this.load(manager, `WHERE d.id = $1 FOR UPDATE`, [declarationId]);
+      if (!declaration) return 'missing';
+      if (declaration.version !== version) return 'superseded';
+      await this.checkCompliance(manager, [declaration]);
+      await this.pairs.checkExports(manager, await this.pairs.exportsAffectedBy(manager, declaration.id));
       return 'checked';
     });
+  }
+
+  /** The stored declarations `where` selects, as the compliance rules see them. */
+  async load(manager: EntityManager, where: string, params: unknown[]): Promise<StoredDeclaration[]> {
+    const rows: Record<string, any>[] = await manager.query(`${DECLARATION_SELECT} ${where}`, params);
+    return rows.map((row) => ({
+      id: row.id,
+      version: row.version,
+      status: row.status,
+      country: row.country,
+      flow: row.flow,
+      number: row.number,
+      date: row.date,
+      trader: { nationalId: row.trader_national_id, name: row.trader_name },
+      counterparty: { name: row.counterparty_name, country: row.counterparty_country },
+      partnerCountry: row.partner_country,
+      originCountry: row.origin_country,
+      licenceNumber: row.licence_number,
+      consentReference: row.consent_reference,
+      items: (row.items as { hsCode: string; netMassKg: string; valueUsd: string; description: string | null }[]).map((i) => ({
+        hsCode: i.hsCode, netMassKg: Number(i.netMassKg), valueUsd: Number(i.valueUsd), description: i.description,
+      })),
+    }));
+  }
+
+  /**
+   * The compliance rules on declarations as they stand, reconciled into flags (raised, updated, or
+   * closed when they no longer hold) in a fixed number of queries however many there are, and the
+   * declarations marked checked at their version. `usage` is the licence usage a run computed once.
+   */
+  async checkCompliance(manager: EntityManager, declarations: StoredDeclaration[], usage?: LicenceUsage): Promise<void> {
+    if (declarations.length === 0) return;
+    const live = declarations.filter((d) => d.status !== 'cancelled');
+    const facts = await this.facts.gatherMany(live.map((d) => ({ content: d, declarationId: d.id })), manager, usage);
+    const desired = live.flatMap((d, i) => toFlags(d, `declaration:${d.id}`, evaluateCompliance(facts[i])));
+    await this.flags.reconcile(manager, { subjects: declarations.map((d) => `declaration:${d.id}`), codes: COMPLIANCE_CODES }, desired, 'crosscheck');
+    await manager.query(
+      `UPDATE declarations d SET check_status = 'checked', checked_version = v.version
+         FROM unnest($1::uuid[], $2::int[]) AS v(id, version)
+        WHERE d.id = v.id AND (d.check_status, d.checked_version) IS DISTINCT FROM ('checked', v.version)`,
+      [declarations.map((d) => d.id), declarations.map((d) => d.version)],
+    );
   }
 }
 

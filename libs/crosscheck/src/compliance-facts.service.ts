@@ -26,7 +26,6 @@ interface LicenceRow {
   valid_to: string;
   status: 'active' | 'suspended' | 'revoked';
   history: LicenceStatusChange[];
-  used_by_others: string;
 }
 
 interface ConsentRow {
@@ -44,7 +43,7 @@ interface ConsentRow {
   status: 'active' | 'withdrawn';
   withdrawn_on: string | null;
   non_party_certification: boolean;
-  used_by_others: string;
+  used_total: string;
 }
 
 const LICENCE_SELECT = `
@@ -52,22 +51,33 @@ const LICENCE_SELECT = `
          l.valid_from, l.valid_to, l.status,
          coalesce((SELECT json_agg(json_build_object('from', h.from_status, 'to', h.to_status, 'reason', h.reason, 'actor', h.actor,
                                                      'at', to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY h.id)
-                     FROM licence_status_changes h WHERE h.licence_id = l.id), '[]') AS history,
-         (SELECT coalesce(sum(u.quantity_kg), 0)::text FROM licence_usages u JOIN declarations d ON d.id = u.declaration_id
-           WHERE u.licence_id = l.id AND u.declaration_id IS DISTINCT FROM $DECL::uuid AND d.date BETWEEN l.valid_from AND l.valid_to) AS used_by_others
+                     FROM licence_status_changes h WHERE h.licence_id = l.id), '[]') AS history
     FROM licences l JOIN traders t ON t.id = l.trader_id`;
 
 const CONSENT_SELECT = `
   SELECT c.id, c.reference, c.type, c.exporting_country, c.importing_country, ex.national_id AS exporter_national_id, im.name AS importer_name,
          c.hs_codes, c.quantity_kg::text, c.valid_from, c.valid_to, c.status, to_char(c.withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS withdrawn_on,
-         c.non_party_certification,
-         (c.used_quantity_kg - coalesce((SELECT drawn_kg FROM consent_drawdowns d WHERE d.consent_id = c.id AND d.declaration_id = $DECL::uuid), 0))::text AS used_by_others
+         c.non_party_certification, c.used_quantity_kg::text AS used_total
     FROM consents c LEFT JOIN traders ex ON ex.id = c.exporter_id LEFT JOIN traders im ON im.id = c.importer_id`;
 
+/** A declaration to gather facts for, with its id when it is stored (its own usage is then left out). */
+export interface FactsRequest {
+  content: DeclarationContent;
+  declarationId: string | null;
+}
+
 /**
- * Gathers what the registries hold about a declaration, for the pure compliance rules. Quantities
- * used by other declarations exclude the declaration itself (`declarationId`), so a stored
- * declaration is judged exactly as it was at verify time.
+ * Kg used under each licence by declarations dated within its validity. A run over many declarations
+ * computes this once for all licences ({@link ComplianceFactsService.licenceUsage}); a single check
+ * lets the facts service compute it for the few licences it needs.
+ */
+export type LicenceUsage = Map<string, number>;
+
+/**
+ * Gathers what the registries hold about declarations, for the pure compliance rules: a handful of
+ * set-based queries whether one declaration is checked or a chunk of thousands. Quantities used by
+ * other declarations exclude the declaration itself, so a stored declaration is judged exactly as it
+ * was at verify time.
  */
 @Injectable()
 export class ComplianceFactsService {
@@ -77,54 +87,111 @@ export class ComplianceFactsService {
   ) {}
 
   async gather(content: DeclarationContent, declarationId: string | null = null, manager: EntityManager = this.dataSource.manager): Promise<ComplianceFacts> {
-    const declaration: DeclarationFacts = {
-      country: content.country,
-      flow: content.flow,
-      number: content.number,
-      date: content.date,
-      trader: content.trader,
-      counterparty: content.counterparty,
-      partnerCountry: content.partnerCountry,
-      originCountry: content.originCountry,
-      licenceNumber: content.licenceNumber ?? null,
-      consentReference: content.consentReference ?? null,
-      items: content.items.map((i) => ({ ...i, description: i.description ?? null, mercuryClass: this.reference.mercuryClassOf(i.hsCode) })),
-    };
-    const withDecl = (sql: string) => sql.replaceAll('$DECL', '$1');
-    const [traderRows, licenceRows, citedRows, consentRows, citedConsentRows] = await Promise.all([
-      manager.query(`SELECT 1 FROM traders WHERE country = $1 AND national_id = $2`, [content.country, content.trader.nationalId]),
-      manager.query(`${withDecl(LICENCE_SELECT)} WHERE l.country = $2 AND t.national_id = $3 ORDER BY l.valid_to DESC, l.number`, [declarationId, content.country, content.trader.nationalId]),
-      content.licenceNumber
-        ? manager.query(`${withDecl(LICENCE_SELECT)} WHERE l.country = $2 AND l.number = $3`, [declarationId, content.country, content.licenceNumber])
+    const [facts] = await this.gatherMany([{ content, declarationId }], manager);
+    return facts;
+  }
+
+  /** Kg used under every licence (or those given) by declarations dated within its validity. */
+  async licenceUsage(manager: EntityManager, licenceIds: string[] | null = null): Promise<LicenceUsage> {
+    const rows: { licence_id: string; used: string }[] = await manager.query(
+      `SELECT u.licence_id, sum(u.quantity_kg)::text AS used
+         FROM licence_usages u JOIN licences l ON l.id = u.licence_id JOIN declarations d ON d.id = u.declaration_id
+        WHERE d.date BETWEEN l.valid_from AND l.valid_to AND ($1::uuid[] IS NULL OR u.licence_id = ANY ($1))
+        GROUP BY u.licence_id`,
+      [licenceIds],
+    );
+    return new Map(rows.map((r) => [r.licence_id, Number(r.used)]));
+  }
+
+  /** Facts for each request, in order. */
+  async gatherMany(requests: FactsRequest[], manager: EntityManager = this.dataSource.manager, usage?: LicenceUsage): Promise<ComplianceFacts[]> {
+    if (requests.length === 0) return [];
+    const contents = requests.map((r) => r.content);
+    const ids = requests.map((r) => r.declarationId).filter((id): id is string => id !== null);
+    const cited = contents.filter((c) => c.licenceNumber);
+    const references = [...new Set(contents.map((c) => c.consentReference).filter((r): r is string => !!r))];
+    const pairs = [...new Set(contents.flatMap((c) => [`${c.country}:${c.partnerCountry}`, `${c.partnerCountry}:${c.country}`]))].map((p) => p.split(':'));
+    const [traderRows, licenceRows, citedRows, consentRows, referencedRows, ownUsageRows, ownDrawRows] = await Promise.all([
+      manager.query(`SELECT country, national_id FROM traders WHERE (country, national_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
+        contents.map((c) => c.country), contents.map((c) => c.trader.nationalId),
+      ]) as Promise<{ country: string; national_id: string }[]>,
+      manager.query(`${LICENCE_SELECT} WHERE (l.country, t.national_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY l.valid_to DESC, l.number`, [
+        contents.map((c) => c.country), contents.map((c) => c.trader.nationalId),
+      ]) as Promise<LicenceRow[]>,
+      cited.length
+        ? (manager.query(`${LICENCE_SELECT} WHERE (l.country, l.number) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
+            cited.map((c) => c.country), cited.map((c) => c.licenceNumber),
+          ]) as Promise<LicenceRow[]>)
+        : Promise.resolve([] as LicenceRow[]),
+      manager.query(`${CONSENT_SELECT} WHERE (c.exporting_country, c.importing_country) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY c.valid_from, c.created_at, c.id`, [
+        pairs.map((p) => p[0]), pairs.map((p) => p[1]),
+      ]) as Promise<ConsentRow[]>,
+      references.length
+        ? (manager.query(`${CONSENT_SELECT} WHERE c.reference = ANY ($1) ORDER BY c.created_at, c.id`, [references]) as Promise<ConsentRow[]>)
+        : Promise.resolve([] as ConsentRow[]),
+      ids.length
+        ? (manager.query(
+            `SELECT u.declaration_id, u.licence_id, sum(u.quantity_kg)::text AS used
+               FROM licence_usages u JOIN licences l ON l.id = u.licence_id JOIN declarations d ON d.id = u.declaration_id
+              WHERE u.declaration_id = ANY ($1) AND d.date BETWEEN l.valid_from AND l.valid_to
+              GROUP BY u.declaration_id, u.licence_id`,
+            [ids],
+          ) as Promise<{ declaration_id: string; licence_id: string; used: string }[]>)
         : Promise.resolve([]),
-      manager.query(
-        `${withDecl(CONSENT_SELECT)} WHERE (c.exporting_country = $2 AND c.importing_country = $3) OR (c.exporting_country = $3 AND c.importing_country = $2)
-          ORDER BY c.valid_from, c.created_at`,
-        [declarationId, content.country, content.partnerCountry],
-      ),
-      content.consentReference
-        ? manager.query(
-            `${withDecl(CONSENT_SELECT)} WHERE c.reference = $2
-              ORDER BY (c.exporting_country IN ($3, $4) AND c.importing_country IN ($3, $4)) DESC, c.created_at LIMIT 1`,
-            [declarationId, content.consentReference, content.country, content.partnerCountry],
-          )
+      ids.length
+        ? (manager.query(`SELECT declaration_id, consent_id, drawn_kg::text FROM consent_drawdowns WHERE declaration_id = ANY ($1)`, [ids]) as Promise<
+            { declaration_id: string; consent_id: string; drawn_kg: string }[]
+          >)
         : Promise.resolve([]),
     ]);
-    const country = this.reference.country(content.country)?.minamataPartySince ?? null;
-    const partner = this.reference.country(content.partnerCountry)?.minamataPartySince ?? null;
-    return {
-      declaration,
-      traderRegistered: traderRows.length > 0,
-      traderLicences: (licenceRows as LicenceRow[]).map((r) => toLicenceFacts(r, content.date)),
-      citedLicence: citedRows.length ? toLicenceFacts((citedRows as LicenceRow[])[0], content.date) : null,
-      pairConsents: (consentRows as ConsentRow[]).map(toConsentFacts),
-      citedConsent: citedConsentRows.length ? toConsentFacts((citedConsentRows as ConsentRow[])[0]) : null,
-      partySince: { country, partner },
-    };
+    const totals = usage ?? (await this.licenceUsage(manager, [...new Set([...licenceRows, ...citedRows].map((l) => l.id))]));
+    const registered = new Set(traderRows.map((t) => `${t.country}:${t.national_id}`));
+    const ownUsage = new Map(ownUsageRows.map((u) => [`${u.declaration_id}:${u.licence_id}`, Number(u.used)]));
+    const ownDraw = new Map(ownDrawRows.map((d) => [`${d.declaration_id}:${d.consent_id}`, Number(d.drawn_kg)]));
+    // Quantities are numeric(…, 3) in kg: subtract in grams so that no float residue tips a ceiling.
+    const kgMinus = (total: number, own: number) => (Math.round(total * 1000) - Math.round(own * 1000)) / 1000;
+    const usedByOthers = (licence: LicenceRow, declarationId: string | null) =>
+      kgMinus(totals.get(licence.id) ?? 0, declarationId ? (ownUsage.get(`${declarationId}:${licence.id}`) ?? 0) : 0);
+    const drawnByOthers = (consent: ConsentRow, declarationId: string | null) =>
+      kgMinus(Number(consent.used_total), declarationId ? (ownDraw.get(`${declarationId}:${consent.id}`) ?? 0) : 0);
+
+    return requests.map(({ content, declarationId }) => {
+      const licence = (r: LicenceRow) => toLicenceFacts(r, content.date, usedByOthers(r, declarationId));
+      const consent = (r: ConsentRow) => toConsentFacts(r, drawnByOthers(r, declarationId));
+      const between = (r: ConsentRow) => [r.exporting_country, r.importing_country].every((c) => c === content.country || c === content.partnerCountry);
+      const citedLicence = content.licenceNumber ? citedRows.find((r) => r.country === content.country && r.number === content.licenceNumber) : undefined;
+      // A reference may exist between several pairs: the one between these two countries first, then the oldest.
+      const referenced = content.consentReference ? referencedRows.filter((r) => r.reference === content.consentReference) : [];
+      const citedConsent = referenced.find(between) ?? referenced[0];
+      return {
+        declaration: {
+          country: content.country,
+          flow: content.flow,
+          number: content.number,
+          date: content.date,
+          trader: content.trader,
+          counterparty: content.counterparty,
+          partnerCountry: content.partnerCountry,
+          originCountry: content.originCountry,
+          licenceNumber: content.licenceNumber ?? null,
+          consentReference: content.consentReference ?? null,
+          items: content.items.map((i) => ({ ...i, description: i.description ?? null, mercuryClass: this.reference.mercuryClassOf(i.hsCode) })),
+        },
+        traderRegistered: registered.has(`${content.country}:${content.trader.nationalId}`),
+        traderLicences: licenceRows.filter((r) => r.country === content.country && r.trader_national_id === content.trader.nationalId).map(licence),
+        citedLicence: citedLicence ? licence(citedLicence) : null,
+        pairConsents: consentRows.filter(between).map(consent),
+        citedConsent: citedConsent ? consent(citedConsent) : null,
+        partySince: {
+          country: this.reference.country(content.country)?.minamataPartySince ?? null,
+          partner: this.reference.country(content.partnerCountry)?.minamataPartySince ?? null,
+        },
+      };
+    });
   }
 }
 
-function toLicenceFacts(r: LicenceRow, date: string): LicenceFacts {
+function toLicenceFacts(r: LicenceRow, date: string, usedByOthersKg: number): LicenceFacts {
   const statusOn = licenceStatusOn({ validFrom: r.valid_from, validTo: r.valid_to, stored: r.status, history: r.history }, date);
   const stored = statusOn.status === 'expired' ? 'active' : statusOn.status;
   const lastChange = [...r.history].reverse().find((h) => h.at.slice(0, 10) <= date) ?? null;
@@ -141,11 +208,11 @@ function toLicenceFacts(r: LicenceRow, date: string): LicenceFacts {
     validTo: r.valid_to,
     statusOnDate: stored,
     lastChange: lastChange ? { to: lastChange.to, at: lastChange.at.slice(0, 10), reason: lastChange.reason } : null,
-    usedByOthersKg: Number(r.used_by_others),
+    usedByOthersKg,
   };
 }
 
-function toConsentFacts(r: ConsentRow): ConsentFacts {
+function toConsentFacts(r: ConsentRow, usedByOthersKg: number): ConsentFacts {
   return {
     id: r.id,
     reference: r.reference,
@@ -161,6 +228,6 @@ function toConsentFacts(r: ConsentRow): ConsentFacts {
     status: r.status,
     withdrawnOn: r.withdrawn_on,
     nonPartyCertification: r.non_party_certification,
-    usedByOthersKg: Number(r.used_by_others),
+    usedByOthersKg,
   };
 }

@@ -4,11 +4,13 @@ import { CheckService } from './check.service.js';
 import { PairCheckService } from './pair-check.service.js';
 import { RunsService } from './runs.service.js';
 import { ComplianceFactsService } from './compliance-facts.service.js';
+import { ComtradeService } from './comtrade.service.js';
+import { StatisticsService } from './statistics.service.js';
 import { VerifyService } from './verify.service.js';
 
 @Module({
   imports: [FlagsModule],
-  providers: [ComplianceFactsService, VerifyService, CheckService, PairCheckService, RunsService],
-  exports: [ComplianceFactsService, VerifyService, CheckService, PairCheckService, RunsService],
+  providers: [ComplianceFactsService, VerifyService, CheckService, PairCheckService, RunsService, StatisticsService, ComtradeService],
+  exports: [ComplianceFactsService, VerifyService, CheckService, PairCheckService, RunsService, StatisticsService, ComtradeService],
 })
 export class CrosscheckModule {}

@@ -5,5 +5,7 @@ export * from './verify.service.js';
 export * from './check.service.js';
 export * from './pair-check.service.js';
 export * from './runs.service.js';
+export * from './statistics.service.js';
+export * from './comtrade.service.js';
 export * from './matching/index.js';
 export * from './crosscheck.module.js';

@@ -4,7 +4,7 @@ import type { RuleCode } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { ReferenceService } from '@hgtrace/reference';
-import { assignAttributeMatches, attributeScore, matchBasis, type MatchingOptions, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
+import { assignAttributeMatches, attributeScore, type Match, matchBasis, type MatchingOptions, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
 
 /** The codes the pair check owns, per export: it raises and closes these, and only these. */
 export const PAIR_CODES: readonly RuleCode[] = ['ROUTE_MISMATCH', 'QUANTITY_MISMATCH', 'HS_CODE_MISMATCH', 'COUNTERPARTY_MISMATCH', 'DATE_ANOMALY', 'VALUE_ANOMALY'];
@@ -67,65 +67,140 @@ export class PairCheckService {
 
   /** Matches one export and reconciles its matches and pair flags. Call within a transaction. */
   async checkExport(manager: EntityManager, exportId: string): Promise<void> {
-    // One pair check per export at a time: imports of one export may be checked by several workers at once.
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('export:' || $1, 0))`, [exportId]);
-    const [exp] = await this.load(manager, `WHERE d.id = $1`, [exportId]);
-    const subject = `export:${exportId}`;
-    if (!exp || exp.flow !== 'export' || exp.status === 'cancelled') {
-      await manager.query(`DELETE FROM matches WHERE export_id = $1`, [exportId]);
-      await this.flags.reconcile(manager, { subjects: [subject], codes: PAIR_CODES }, [], 'crosscheck');
-      return;
+    await this.checkExports(manager, [exportId]);
+  }
+
+  /**
+   * Matches a set of exports and reconciles their matches and pair flags, with a fixed number of
+   * set-based queries whatever the set's size: one export after a declaration lands, or a chunk of
+   * thousands in a run. Call within a transaction.
+   */
+  async checkExports(manager: EntityManager, exportIds: string[]): Promise<void> {
+    const ids = [...new Set(exportIds)].sort();
+    if (ids.length === 0) return;
+    // One pair check per export at a time (imports of one export may be checked by several workers
+    // at once), taken in id order so that overlapping sets wait for each other instead of deadlocking.
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('export:' || id, 0)) FROM (SELECT unnest($1::uuid[]) AS id ORDER BY 1) ids`, [ids]);
+    const exports = (await this.load(manager, `WHERE d.id = ANY ($1)`, [ids])).filter((e) => e.flow === 'export' && e.status !== 'cancelled');
+    const candidates = await this.candidatesOf(manager, exports);
+    const selected = new Map(exports.map((exp) => [exp.id, selectMatches(exp, candidates.get(exp.id) ?? [], this.options)]));
+    // Without documents, the exports competing for the same imports share them out one to one.
+    const undocumented = exports.filter((exp) => {
+      const { matches } = selected.get(exp.id)!;
+      return matches.length > 0 && matches.every((m) => m.basis === 'attributes');
+    });
+    const rivals = await this.rivalsOf(manager, undocumented, candidates, selected);
+    const results = new Map<string, Match[]>();
+    for (const exp of exports) {
+      let { matches } = selected.get(exp.id)!;
+      if (undocumented.includes(exp)) {
+        const imports = (candidates.get(exp.id) ?? []).filter((c) => matchBasis(exp, c, this.options) === 'attributes');
+        const mine = assignAttributeMatches([exp, ...(rivals.get(exp.id) ?? [])], imports, this.options).get(exp.id);
+        matches = mine ? [{ import: mine, basis: 'attributes', score: attributeScore(exp, mine) }] : [];
+      }
+      results.set(exp.id, matches);
     }
-    const candidates = await this.load(
-      manager,
-      `WHERE d.flow = 'import' AND d.status <> 'cancelled' AND d.id <> $1
-         AND (d.transport_document_key = $2
-              OR EXISTS (SELECT 1 FROM declaration_containers c WHERE c.declaration_id = d.id AND c.container_key = ANY ($3::text[]))
-              OR (d.partner_country = $4 AND d.country = $5 AND d.date BETWEEN $6::date - $7::int AND $6::date + $8::int
-                  -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
-                  AND NOT EXISTS (SELECT 1 FROM declarations o WHERE o.flow = 'export' AND o.id <> $1 AND o.status <> 'cancelled'
-                                   AND (o.transport_document_key = d.transport_document_key
-                                        OR EXISTS (SELECT 1 FROM declaration_containers oc JOIN declaration_containers dc ON dc.container_key = oc.container_key
-                                                    WHERE oc.declaration_id = o.id AND dc.declaration_id = d.id)))))`,
-      [exportId, exp.transportDocumentKey, exp.containerKeys, exp.country, exp.partnerCountry, exp.date, this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS],
+    const rows = exports.flatMap((exp) => results.get(exp.id)!.map((m) => ({ exportId: exp.id, importId: m.import.id, basis: m.basis, score: m.score.toFixed(3) })));
+    await manager.query(
+      `DELETE FROM matches m WHERE m.export_id = ANY ($1)
+          AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS k("exportId" uuid, "importId" uuid) WHERE k."exportId" = m.export_id AND k."importId" = m.import_id)`,
+      [ids, JSON.stringify(rows)],
     );
-    const selected = selectMatches(exp, candidates, this.options);
-    const { diverted } = selected;
-    let { matches } = selected;
-    if (matches.length > 0 && matches.every((m) => m.basis === 'attributes')) {
-      // Without documents, the exports competing for the same imports share them out one to one.
-      const imports = candidates.filter((c) => matchBasis(exp, c, this.options) === 'attributes');
-      const rivals = await this.load(
-        manager,
-        `WHERE d.flow = 'export' AND d.status <> 'cancelled' AND d.id <> $1 AND d.country = $2 AND d.partner_country = $3
-           AND d.date BETWEEN $4::date - $5::int AND $6::date + $7::int
-           -- An export its documents already tie to an import is not competing for these.
-           AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')`,
-        [exportId, exp.country, exp.partnerCountry, imports.map((i) => i.date).sort()[0], this.env.MATCH_WINDOW_DAYS, imports.map((i) => i.date).sort().at(-1), this.env.DATE_TOLERANCE_DAYS],
-      );
-      const mine = assignAttributeMatches([exp, ...rivals], imports, this.options).get(exportId);
-      matches = mine ? [{ import: mine, basis: 'attributes', score: attributeScore(exp, mine) }] : [];
-    }
-    await manager.query(`DELETE FROM matches WHERE export_id = $1 AND NOT (import_id = ANY ($2::uuid[]))`, [exportId, matches.map((m) => m.import.id)]);
-    for (const match of matches) {
+    if (rows.length > 0) {
       await manager.query(
-        `INSERT INTO matches (export_id, import_id, basis, score) VALUES ($1, $2, $3, $4)
+        `INSERT INTO matches (export_id, import_id, basis, score)
+         SELECT "exportId", "importId", basis, score FROM jsonb_to_recordset($1::jsonb) AS k("exportId" uuid, "importId" uuid, basis text, score numeric)
+          ORDER BY 1, 2
          ON CONFLICT (export_id, import_id) DO UPDATE SET basis = EXCLUDED.basis, score = EXCLUDED.score
           WHERE (matches.basis, matches.score) IS DISTINCT FROM (EXCLUDED.basis, EXCLUDED.score)`,
-        [exportId, match.import.id, match.basis, match.score.toFixed(3)],
+        [JSON.stringify(rows)],
       );
     }
-    const desired: DesiredFlag[] = pairFindings(exp, matches, diverted, this.options).map((f) => ({
-      code: f.code,
-      subject,
-      severity: f.severity,
-      score: SCORE[f.severity],
-      summary: f.message,
-      countries: f.countries,
-      declarationIds: f.declarationIds,
-      evidence: f.evidence,
-    }));
-    await this.flags.reconcile(manager, { subjects: [subject], codes: PAIR_CODES }, desired, 'crosscheck');
+    const desired: DesiredFlag[] = exports.flatMap((exp) =>
+      pairFindings(exp, results.get(exp.id)!, selected.get(exp.id)!.diverted, this.options).map((f) => ({
+        code: f.code,
+        subject: `export:${exp.id}`,
+        severity: f.severity,
+        score: SCORE[f.severity],
+        summary: f.message,
+        countries: f.countries,
+        declarationIds: f.declarationIds,
+        evidence: f.evidence,
+      })),
+    );
+    await this.flags.reconcile(manager, { subjects: ids.map((id) => `export:${id}`), codes: PAIR_CODES }, desired, 'crosscheck');
+  }
+
+  /**
+   * Each export's candidate imports, found through indexes: a shared transport document, a shared
+   * container, or (when the two cannot both carry documents) an import in the destination from the
+   * export's country within the window in one of its HS headings, unless its documents tie it to
+   * another export.
+   */
+  private async candidatesOf(manager: EntityManager, exports: ShipmentFacts[]): Promise<Map<string, ShipmentFacts[]>> {
+    if (exports.length === 0) return new Map();
+    const pairs: { export_id: string; import_id: string }[] = await manager.query(
+      `WITH e AS (
+         SELECT d.id, d.transport_document_key AS document, d.country, d.partner_country, d.date,
+                ARRAY(SELECT c.container_key FROM declaration_containers c WHERE c.declaration_id = d.id) AS containers,
+                ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
+           FROM declarations d WHERE d.id = ANY ($1))
+       SELECT e.id AS export_id, d.id AS import_id FROM e JOIN declarations d ON d.transport_document_key = e.document
+        WHERE d.flow = 'import' AND d.status <> 'cancelled'
+       UNION
+       SELECT e.id, d.id FROM e JOIN declaration_containers c ON c.container_key = ANY (e.containers) JOIN declarations d ON d.id = c.declaration_id
+        WHERE d.flow = 'import' AND d.status <> 'cancelled'
+       UNION
+       SELECT e.id, d.id FROM e JOIN declarations d
+           ON d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import'
+          AND d.date BETWEEN e.date - $2::int AND e.date + $3::int
+        WHERE d.status <> 'cancelled' AND (e.document IS NULL OR d.transport_document_key IS NULL)
+          AND EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (e.headings))
+          -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
+          AND NOT EXISTS (SELECT 1 FROM declarations o WHERE o.flow = 'export' AND o.id <> e.id AND o.status <> 'cancelled'
+                           AND o.transport_document_key = d.transport_document_key)
+          AND NOT EXISTS (SELECT 1 FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
+                            JOIN declarations o ON o.id = oc.declaration_id
+                           WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.id <> e.id AND o.status <> 'cancelled')`,
+      [exports.map((e) => e.id), this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS],
+    );
+    const imports = new Map((await this.load(manager, `WHERE d.id = ANY ($1)`, [[...new Set(pairs.map((p) => p.import_id))]])).map((i) => [i.id, i]));
+    const byExport = new Map<string, ShipmentFacts[]>();
+    for (const { export_id, import_id } of pairs) byExport.set(export_id, [...(byExport.get(export_id) ?? []), imports.get(import_id)!]);
+    // The order the single-export query gave: by date, then number.
+    for (const list of byExport.values()) list.sort((a, b) => (a.date === b.date ? (a.number < b.number ? -1 : a.number > b.number ? 1 : 0) : a.date < b.date ? -1 : 1));
+    return byExport;
+  }
+
+  /**
+   * The exports competing with each undocumented export for its imports: same route, dated within
+   * the window of those imports, and not tied to an import by their documents (as stored, or as this
+   * check has just found for the exports it is matching).
+   */
+  private async rivalsOf(
+    manager: EntityManager,
+    undocumented: ShipmentFacts[],
+    candidates: Map<string, ShipmentFacts[]>,
+    selected: Map<string, { matches: Match[] }>,
+  ): Promise<Map<string, ShipmentFacts[]>> {
+    if (undocumented.length === 0) return new Map();
+    const ranges = undocumented.map((exp) => {
+      const dates = (candidates.get(exp.id) ?? []).filter((c) => matchBasis(exp, c, this.options) === 'attributes').map((i) => i.date).sort();
+      return { id: exp.id, country: exp.country, partner: exp.partnerCountry, from: dates[0], to: dates.at(-1)! };
+    });
+    const pairs: { for_id: string; id: string }[] = await manager.query(
+      `SELECT r.id AS for_id, d.id FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, country text, partner text, "from" date, "to" date)
+         JOIN declarations d ON d.country = r.country AND d.partner_country = r.partner AND d.flow = 'export'
+                            AND d.date BETWEEN r."from" - $2::int AND r."to" + $3::int
+        WHERE d.status <> 'cancelled' AND d.id <> r.id
+          AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')`,
+      [JSON.stringify(ranges), this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
+    );
+    const documented = (id: string) => selected.get(id)?.matches.some((m) => m.basis !== 'attributes') ?? false;
+    const facts = new Map((await this.load(manager, `WHERE d.id = ANY ($1)`, [[...new Set(pairs.map((p) => p.id))]])).map((r) => [r.id, r]));
+    const byExport = new Map<string, ShipmentFacts[]>();
+    for (const { for_id, id } of pairs) if (!documented(id)) byExport.set(for_id, [...(byExport.get(for_id) ?? []), facts.get(id)!]);
+    return byExport;
   }
 
   private async load(manager: EntityManager, where: string, params: unknown[]): Promise<(ShipmentFacts & { status: string })[]> {

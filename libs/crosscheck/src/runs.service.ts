@@ -8,6 +8,9 @@ import { rowsOf } from '@hgtrace/database';
 import { JobName, jobId, OutboxService } from '@hgtrace/queue';
 import { today } from '@hgtrace/registry';
 import { CheckService } from './check.service.js';
+import { ComplianceFactsService } from './compliance-facts.service.js';
+import { PairCheckService } from './pair-check.service.js';
+import { StatisticsService } from './statistics.service.js';
 
 export interface RunRequest {
   from?: string;
@@ -31,15 +34,16 @@ export interface RunView {
   failure: string | null;
 }
 
-const CHUNK = 200;
+/** Declarations per transaction in a run: large enough for set-based queries to pay, small enough to resume cheaply. */
+const CHUNK = 1000;
 const KG = `rtrim(rtrim(to_char(d.total_net_mass_kg, 'FM999,999,999,990.000'), '0'), '.')`;
 
 /**
- * Cross-check runs and the sweep. A run re-checks every declaration dated in its range, in chunks
- * whose progress is committed, so a worker killed mid-run resumes after the last chunk and ends with
- * exactly the flags of an undisturbed run (every check reconciles to what the data says). Then it
- * sweeps: `NO_MATCHING_IMPORT` for exports whose window has passed at `asOf` without an import, and
- * `NO_MATCHING_EXPORT` for imports from a reporting country without an export, in set-based SQL.
+ * Cross-check runs and the sweep. A run re-checks every declaration dated in its range set-based, in
+ * chunks whose progress is committed with them (see execute). Then it sweeps: `NO_MATCHING_IMPORT` for
+ * exports whose window has passed at `asOf` without an import, and `NO_MATCHING_EXPORT` for imports
+ * from a reporting country without an export, in set-based SQL; and it recomputes the statistics
+ * (mirror gaps, unit-value fences).
  */
 @Injectable()
 export class RunsService {
@@ -48,6 +52,9 @@ export class RunsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly checks: CheckService,
+    private readonly pairs: PairCheckService,
+    private readonly facts: ComplianceFactsService,
+    private readonly statistics: StatisticsService,
     private readonly outbox: OutboxService,
     private readonly env: Env,
   ) {}
@@ -80,39 +87,98 @@ export class RunsService {
     };
   }
 
-  /** The worker's side: runs (or resumes) a run. */
+  /**
+   * The worker's side: runs (or resumes) a run, set-based and in chunks. First the compliance rules on
+   * every declaration dated in range, then matching and the pair rules on every export an import in
+   * range may belong to, then the sweep and the statistics. Each chunk is one transaction that also
+   * records the progress, so a worker killed mid-run resumes after the last committed chunk (in the
+   * phase it was in) and ends with exactly the flags of an undisturbed run.
+   */
   async execute(runId: string): Promise<void> {
-    const [run] = await this.dataSource.query(`SELECT * , to_char(as_of, 'YYYY-MM-DD') AS a FROM crosscheck_runs WHERE id = $1`, [runId]);
-    if (!run || run.status === 'completed' || run.status === 'failed') return;
-    const filter = `($1::date IS NULL OR d.date >= $1) AND ($2::date IS NULL OR d.date <= $2) AND ($3::text[] IS NULL OR d.country = ANY ($3) OR d.partner_country = ANY ($3))`;
-    const params = [run.date_from, run.date_to, run.countries];
-    if (run.status === 'queued') {
-      const [{ total }] = await this.dataSource.query(`SELECT count(*)::int AS total FROM declarations d WHERE ${filter}`, params);
-      const [{ flags }] = await this.dataSource.query(`SELECT count(*)::int AS flags FROM flags WHERE holds`);
-      await this.dataSource.query(`UPDATE crosscheck_runs SET status = 'running', total = $2, flags_before = $3, started_at = now() WHERE id = $1`, [runId, total, flags]);
-    }
-    let lastId: string | null = run.last_id;
-    for (;;) {
-      const chunk: { id: string; version: number }[] = await this.dataSource.query(
-        `SELECT d.id, d.version FROM declarations d WHERE ${filter} AND ($4::uuid IS NULL OR d.id > $4) ORDER BY d.id LIMIT ${CHUNK}`,
-        [...params, lastId],
-      );
-      if (chunk.length === 0) break;
-      for (const { id, version } of chunk) await this.checks.check(id, version);
-      lastId = chunk[chunk.length - 1].id;
-      await this.dataSource.query(`UPDATE crosscheck_runs SET done = done + $2, last_id = $3 WHERE id = $1`, [runId, chunk.length, lastId]);
-    }
-    await this.dataSource.transaction((manager) => this.sweep(manager, run.a, run.countries));
-    await this.dataSource.query(
-      `UPDATE crosscheck_runs SET status = 'completed', finished_at = now(),
-              flags_raised = greatest((SELECT count(*)::int FROM flags WHERE holds) - flags_before, 0) WHERE id = $1`,
+    const [run] = await this.dataSource.query(
+      `SELECT *, to_char(as_of, 'YYYY-MM-DD') AS a, to_char(date_from, 'YYYY-MM-DD') AS f, to_char(date_to, 'YYYY-MM-DD') AS t FROM crosscheck_runs WHERE id = $1`,
       [runId],
     );
+    if (!run || run.status === 'completed' || run.status === 'failed') return;
+    const phases = this.phases(run.f, run.t, run.countries);
+    if (run.status === 'queued') {
+      const [{ compliance }] = await this.dataSource.query(`SELECT count(*)::int AS compliance FROM declarations d WHERE ${phases.compliance.where}`, phases.compliance.params);
+      const [{ pairs }] = await this.dataSource.query(`SELECT count(*)::int AS pairs FROM declarations d WHERE ${phases.pairs.where}`, phases.pairs.params);
+      const [{ flags }] = await this.dataSource.query(`SELECT count(*)::int AS flags FROM flags WHERE holds`);
+      await this.dataSource.query(
+        `UPDATE crosscheck_runs SET status = 'running', phase = 'compliance', total = $2, flags_before = $3, started_at = now() WHERE id = $1`,
+        [runId, compliance + pairs, flags],
+      );
+      run.phase = 'compliance';
+      run.last_id = null;
+    }
+    if (run.phase === 'compliance') {
+      // Licence usage is read once for the run: every chunk judges against the same totals.
+      const usage = await this.facts.licenceUsage(this.dataSource.manager);
+      await this.chunks(runId, phases.compliance, run.last_id, async (manager, ids) => {
+        await this.checks.checkCompliance(manager, await this.checks.load(manager, `WHERE d.id = ANY ($1) ORDER BY d.id FOR UPDATE`, [ids]), usage);
+      });
+      await this.dataSource.query(`UPDATE crosscheck_runs SET phase = 'pairs', last_id = NULL WHERE id = $1`, [runId]);
+      run.phase = 'pairs';
+      run.last_id = null;
+    }
+    if (run.phase === 'pairs') {
+      await this.chunks(runId, phases.pairs, run.last_id, (manager, ids) => this.pairs.checkExports(manager, ids));
+      await this.dataSource.query(`UPDATE crosscheck_runs SET phase = 'statistics', last_id = NULL WHERE id = $1`, [runId]);
+    }
+    await this.dataSource.transaction(async (manager) => {
+      await this.sweep(manager, run.a, run.countries);
+      await this.statistics.recompute(manager, run.a);
+      await manager.query(
+        `UPDATE crosscheck_runs SET status = 'completed', phase = 'done', finished_at = now(),
+                flags_raised = greatest((SELECT count(*)::int FROM flags WHERE holds) - flags_before, 0) WHERE id = $1`,
+        [runId],
+      );
+    });
   }
 
-  /** The scheduled sweep: the windows that have passed by today, for every country. */
+  /**
+   * What each phase walks. Compliance: declarations dated in range (of or to the run's countries).
+   * Pairs: the exports whose candidate imports may be dated in range, i.e. from the window before
+   * `from` to the date tolerance after `to`.
+   */
+  private phases(from: string | null, to: string | null, countries: string[] | null): Record<'compliance' | 'pairs', { where: string; params: unknown[] }> {
+    const scope = `($3::text[] IS NULL OR d.country = ANY ($3) OR d.partner_country = ANY ($3))`;
+    return {
+      compliance: { where: `($1::date IS NULL OR d.date >= $1) AND ($2::date IS NULL OR d.date <= $2) AND ${scope}`, params: [from, to, countries] },
+      pairs: {
+        where: `d.flow = 'export' AND ($1::date IS NULL OR d.date >= $1::date - $4::int) AND ($2::date IS NULL OR d.date <= $2::date + $5::int) AND ${scope}`,
+        params: [from, to, countries, this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
+      },
+    };
+  }
+
+  /** Walks a phase's declarations in id order, a chunk per transaction committed with the run's progress. */
+  private async chunks(runId: string, phase: { where: string; params: unknown[] }, after: string | null, work: (manager: EntityManager, ids: string[]) => Promise<void>): Promise<void> {
+    let lastId = after;
+    const position = phase.params.length + 1;
+    for (;;) {
+      const done = await this.dataSource.transaction(async (manager) => {
+        const ids: string[] = (
+          await manager.query(`SELECT d.id FROM declarations d WHERE ${phase.where} AND ($${position}::uuid IS NULL OR d.id > $${position}) ORDER BY d.id LIMIT ${CHUNK}`, [...phase.params, lastId])
+        ).map((r: { id: string }) => r.id);
+        if (ids.length === 0) return true;
+        await work(manager, ids);
+        lastId = ids[ids.length - 1];
+        await manager.query(`UPDATE crosscheck_runs SET done = least(done + $2, total), last_id = $3 WHERE id = $1`, [runId, ids.length, lastId]);
+        return false;
+      });
+      if (done) return;
+    }
+  }
+
+  /** The scheduled sweep: the windows that have passed by today, for every country, and the statistics. */
   async sweepNow(): Promise<void> {
-    await this.dataSource.transaction((manager) => this.sweep(manager, today(), null));
+    await this.dataSource.transaction(async (manager) => {
+      const asOf = today();
+      await this.sweep(manager, asOf, null);
+      await this.statistics.recompute(manager, asOf);
+    });
   }
 
   /** Raises and closes NO_MATCHING_IMPORT and NO_MATCHING_EXPORT as they stand at `asOf`, set-based. */
