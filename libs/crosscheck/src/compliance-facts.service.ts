@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ReferenceService } from '@hgtrace/reference';
-import { licenceStatusOn, type LicenceStatusChange } from '@hgtrace/registry';
+import { LICENCE_HISTORY, licenceStatusOn, type LicenceStatusChange } from '@hgtrace/registry';
 import type { ComplianceFacts, ConsentFacts, DeclarationFacts, ItemFacts, LicenceFacts } from './compliance/index.js';
 
 /** A declaration's content as the rules need it: from a request body (verify) or from the database (checks). */
@@ -49,9 +49,7 @@ interface ConsentRow {
 const LICENCE_SELECT = `
   SELECT l.id, l.number, l.country, l.trader_id, t.national_id AS trader_national_id, l.type, l.hs_codes, l.max_quantity_kg::text,
          l.valid_from, l.valid_to, l.status,
-         coalesce((SELECT json_agg(json_build_object('from', h.from_status, 'to', h.to_status, 'reason', h.reason, 'actor', h.actor,
-                                                     'at', to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY h.id)
-                     FROM licence_status_changes h WHERE h.licence_id = l.id), '[]') AS history
+         ${LICENCE_HISTORY} AS history
     FROM licences l JOIN traders t ON t.id = l.trader_id`;
 
 const CONSENT_SELECT = `

@@ -48,6 +48,12 @@ export interface LicenceView {
   createdAt: string;
 }
 
+/** A licence's status changes as a JSON array, oldest first: a select-list expression over `licences l`. */
+export const LICENCE_HISTORY = `
+  coalesce((SELECT json_agg(json_build_object('from', h.from_status, 'to', h.to_status, 'reason', h.reason, 'actor', h.actor,
+                                              'at', to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY h.id)
+              FROM licence_status_changes h WHERE h.licence_id = l.id), '[]')`;
+
 export function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
@@ -156,9 +162,7 @@ export class LicencesService {
     const current = today();
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT l.*, t.name AS trader_name, l.max_quantity_kg - l.used_quantity_kg AS remaining_kg,
-              coalesce((SELECT json_agg(json_build_object('from', h.from_status, 'to', h.to_status, 'reason', h.reason, 'actor', h.actor,
-                                                          'at', to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) ORDER BY h.id)
-                          FROM licence_status_changes h WHERE h.licence_id = l.id), '[]') AS history
+              ${LICENCE_HISTORY} AS history
          FROM licences l JOIN traders t ON t.id = l.trader_id
         WHERE ($1::uuid[] IS NULL OR l.id = ANY ($1))
           AND ($2::text[] IS NULL OR l.country = ANY ($2))
