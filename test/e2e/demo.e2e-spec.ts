@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { eventually } from '@hgtrace/testing';
-import { PLANTED } from '../../apps/cli/src/demo/demo-seeder.js';
+import { PLANTED, PLANTED_MIRROR_GAP } from '../../apps/cli/src/demo/demo-seeder.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** demo:seed, then the worker's checks: the flags raised are exactly the planted ones. */
@@ -34,6 +34,8 @@ describe('demo dataset', () => {
     const { rows } = await t.db.query(`SELECT d.number, array_agg(f.code ORDER BY f.code) AS codes FROM flags f JOIN declarations d ON d.id = f.declaration_ids[1] WHERE f.holds GROUP BY d.number`);
     const raised = Object.fromEntries(rows.map((r) => [r.number, r.codes]));
     expect(raised).toEqual(Object.fromEntries(Object.entries(PLANTED).map(([number, codes]) => [number, [...codes].sort()])));
+    const { rows: mirror } = await t.db.query(`SELECT subject, summary FROM flags WHERE holds AND cardinality(declaration_ids) = 0`);
+    expect(mirror).toEqual([{ subject: PLANTED_MIRROR_GAP(new Date().toISOString().slice(0, 10)), summary: expect.stringContaining('EC reports 2,415 kg imported') }]);
   });
 
   it('has two years of shipments and the logins the README names', async () => {
@@ -42,7 +44,7 @@ describe('demo dataset', () => {
     expect(rows[0].days).toBeGreaterThan(600);
     const login = await t.http.post('/api/v1/auth/login').send({ email: 'analyst@demo.hgtrace', password: 'hgtrace-demo-2026' }).expect(200);
     const flags = await t.http.get('/api/v1/flags').auth(login.body.accessToken, { type: 'bearer' }).expect(200);
-    expect(flags.body.items.length).toBe(Object.values(PLANTED).flat().length);
+    expect(flags.body.items.length).toBe(Object.values(PLANTED).flat().length + 1);
   });
 
   it('keeps the first admin from the environment', async () => {

@@ -109,39 +109,34 @@ export class ComplianceFactsService {
     const cited = contents.filter((c) => c.licenceNumber);
     const references = [...new Set(contents.map((c) => c.consentReference).filter((r): r is string => !!r))];
     const pairs = [...new Set(contents.flatMap((c) => [`${c.country}:${c.partnerCountry}`, `${c.partnerCountry}:${c.country}`]))].map((p) => p.split(':'));
-    const [traderRows, licenceRows, citedRows, consentRows, referencedRows, ownUsageRows, ownDrawRows] = await Promise.all([
-      manager.query(`SELECT country, national_id FROM traders WHERE (country, national_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
-        contents.map((c) => c.country), contents.map((c) => c.trader.nationalId),
-      ]) as Promise<{ country: string; national_id: string }[]>,
-      manager.query(`${LICENCE_SELECT} WHERE (l.country, t.national_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY l.valid_to DESC, l.number`, [
-        contents.map((c) => c.country), contents.map((c) => c.trader.nationalId),
-      ]) as Promise<LicenceRow[]>,
-      cited.length
-        ? (manager.query(`${LICENCE_SELECT} WHERE (l.country, l.number) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
-            cited.map((c) => c.country), cited.map((c) => c.licenceNumber),
-          ]) as Promise<LicenceRow[]>)
-        : Promise.resolve([] as LicenceRow[]),
-      manager.query(`${CONSENT_SELECT} WHERE (c.exporting_country, c.importing_country) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY c.valid_from, c.created_at, c.id`, [
-        pairs.map((p) => p[0]), pairs.map((p) => p[1]),
-      ]) as Promise<ConsentRow[]>,
-      references.length
-        ? (manager.query(`${CONSENT_SELECT} WHERE c.reference = ANY ($1) ORDER BY c.created_at, c.id`, [references]) as Promise<ConsentRow[]>)
-        : Promise.resolve([] as ConsentRow[]),
-      ids.length
-        ? (manager.query(
-            `SELECT u.declaration_id, u.licence_id, sum(u.quantity_kg)::text AS used
-               FROM licence_usages u JOIN licences l ON l.id = u.licence_id JOIN declarations d ON d.id = u.declaration_id
-              WHERE u.declaration_id = ANY ($1) AND d.date BETWEEN l.valid_from AND l.valid_to
-              GROUP BY u.declaration_id, u.licence_id`,
-            [ids],
-          ) as Promise<{ declaration_id: string; licence_id: string; used: string }[]>)
-        : Promise.resolve([]),
-      ids.length
-        ? (manager.query(`SELECT declaration_id, consent_id, drawn_kg::text FROM consent_drawdowns WHERE declaration_id = ANY ($1)`, [ids]) as Promise<
-            { declaration_id: string; consent_id: string; drawn_kg: string }[]
-          >)
-        : Promise.resolve([]),
-    ]);
+    // One after the other: inside a transaction they share one connection, which runs one query at a time.
+    const unnestTraders = [contents.map((c) => c.country), contents.map((c) => c.trader.nationalId)];
+    const traderRows: { country: string; national_id: string }[] = await manager.query(
+      `SELECT country, national_id FROM traders WHERE (country, national_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, unnestTraders);
+    const licenceRows: LicenceRow[] = await manager.query(
+      `${LICENCE_SELECT} WHERE (l.country, t.national_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY l.valid_to DESC, l.number`, unnestTraders);
+    const citedRows: LicenceRow[] = cited.length
+      ? await manager.query(`${LICENCE_SELECT} WHERE (l.country, l.number) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
+          cited.map((c) => c.country), cited.map((c) => c.licenceNumber),
+        ])
+      : [];
+    const consentRows: ConsentRow[] = await manager.query(
+      `${CONSENT_SELECT} WHERE (c.exporting_country, c.importing_country) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY c.valid_from, c.created_at, c.id`,
+      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    );
+    const referencedRows: ConsentRow[] = references.length ? await manager.query(`${CONSENT_SELECT} WHERE c.reference = ANY ($1) ORDER BY c.created_at, c.id`, [references]) : [];
+    const ownUsageRows: { declaration_id: string; licence_id: string; used: string }[] = ids.length
+      ? await manager.query(
+          `SELECT u.declaration_id, u.licence_id, sum(u.quantity_kg)::text AS used
+             FROM licence_usages u JOIN licences l ON l.id = u.licence_id JOIN declarations d ON d.id = u.declaration_id
+            WHERE u.declaration_id = ANY ($1) AND d.date BETWEEN l.valid_from AND l.valid_to
+            GROUP BY u.declaration_id, u.licence_id`,
+          [ids],
+        )
+      : [];
+    const ownDrawRows: { declaration_id: string; consent_id: string; drawn_kg: string }[] = ids.length
+      ? await manager.query(`SELECT declaration_id, consent_id, drawn_kg::text FROM consent_drawdowns WHERE declaration_id = ANY ($1)`, [ids])
+      : [];
     const totals = usage ?? (await this.licenceUsage(manager, [...new Set([...licenceRows, ...citedRows].map((l) => l.id))]));
     const registered = new Set(traderRows.map((t) => `${t.country}:${t.national_id}`));
     const ownUsage = new Map(ownUsageRows.map((u) => [`${u.declaration_id}:${u.licence_id}`, Number(u.used)]));

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -5,7 +6,7 @@ import { UsersService } from '@hgtrace/auth';
 import { type Actor, systemActor } from '@hgtrace/common';
 import { ConsentsService } from '@hgtrace/consents';
 import { DeclarationsService } from '@hgtrace/declarations';
-import { RunsService } from '@hgtrace/crosscheck';
+import { ComtradeService, RunsService } from '@hgtrace/crosscheck';
 import { LicencesService, TradersService, today } from '@hgtrace/registry';
 
 /** The logins the demo creates; README, "Demo". */
@@ -33,6 +34,17 @@ export const PLANTED: Record<string, string[]> = {
   'MX-DEMO-P09': ['COUNTERPARTY_MISMATCH'], // imported by someone other than the consignee
   'MX-DEMO-P10': ['NO_MATCHING_IMPORT'], // exported to BO seven months ago, never declared there
 };
+
+/** What the mirror shows for a closed year: EC reports to UN Comtrade mercury from MX that MX never declared. */
+export const PLANTED_MIRROR_GAP = (asOf: string) => `mirror:MX:EC:280540:${Number(addDays(asOf, -120).slice(0, 4)) - 1}`;
+
+function comtradeRecords(year: number): string {
+  return [
+    'typeCode,freqCode,refYear,reporterCode,reporterISO,reporterDesc,flowCode,partnerCode,partnerISO,partnerDesc,cmdCode,netWgt,primaryValue',
+    `C,A,${year},218,ECU,Ecuador,M,484,MEX,Mexico,280540,2415,135240`,
+    `C,A,${year},218,ECU,Ecuador,M,0,W00,World,280540,2415,135240`,
+  ].join('\n');
+}
 
 /** A small deterministic generator, so that every demo is the same demo. */
 function prng(seed: number): () => number {
@@ -86,6 +98,7 @@ export class DemoSeeder {
     private readonly consents: ConsentsService,
     private readonly declarations: DeclarationsService,
     private readonly runs: RunsService,
+    private readonly comtrade: ComtradeService,
   ) {}
 
   async seed(): Promise<{ seeded: boolean; declarations: number; runId?: string }> {
@@ -189,6 +202,10 @@ export class DemoSeeder {
         filed += results.length - rejected.length;
       }
     }
+    // Ecuador files no declarations into hgtrace, but its Comtrade records show mercury from Mexico that
+    // Mexico never declared: the mirror gap of the last closed year (those of the sweep and the run).
+    const closedYear = Number(addDays(end, -120).slice(0, 4)) - 1;
+    await this.comtrade.import(this.actor, Readable.from([comtradeRecords(closedYear)]), 'demo-comtrade.csv');
     // A cross-check run, so that the sweep's findings (an export that never arrived) are there too.
     const { id: runId } = await this.runs.create(this.actor, {});
     this.logger.log(`seeded the demo: ${filed} declarations; the worker checks them in the background (run ${runId})`);
