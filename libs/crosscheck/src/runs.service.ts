@@ -22,10 +22,13 @@ export interface RunRequest {
 export interface RunView {
   id: string;
   status: 'queued' | 'running' | 'completed' | 'failed';
+  /** Where a run is: the compliance rules on each declaration, matching each export, then the sweep and statistics. */
+  phase: 'compliance' | 'pairs' | 'statistics' | 'done';
   from: string | null;
   to: string | null;
   countries: string[] | null;
   asOf: string;
+  /** Declarations in range (compliance) plus the exports matched (pairs). */
   total: number;
   done: number;
   flagsRaised: number;
@@ -82,7 +85,7 @@ export class RunsService {
     if (!r) throw new NotFoundError('Run', id);
     if (r.countries) ensureVisible(actor, r.countries, 'Run', id);
     return {
-      id: r.id, status: r.status, from: r.f, to: r.t, countries: r.countries, asOf: r.a, total: r.total, done: r.done, flagsRaised: r.flags_raised,
+      id: r.id, status: r.status, phase: r.phase, from: r.f, to: r.t, countries: r.countries, asOf: r.a, total: r.total, done: r.done, flagsRaised: r.flags_raised,
       startedAt: r.started_at?.toISOString() ?? null, finishedAt: r.finished_at?.toISOString() ?? null, failure: r.failure,
     };
   }

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { systemActor, ValidationFailedError } from '@hgtrace/common';
 import { ComtradeService } from '@hgtrace/crosscheck';
+import { EXIT_ROWS_REJECTED } from './import.command.js';
 
 interface Options {
   source?: string;
@@ -31,7 +32,7 @@ export class MirrorImportCommand extends CommandRunner {
     console.log(`skipped: ${skipped.untrackedCommodity} of untracked commodity codes, ${skipped.aggregatePartner} with aggregate partners (World, n.e.s.), ${skipped.reExports} re-exports or re-imports`);
     for (const error of result.errors.slice(0, 20)) console.error(`  row ${error.row}, ${error.path}: ${error.message}`);
     if (result.errors.length > 20) console.error(`  … and ${result.errors.length - 20} more`);
-    if (result.rejected > 0) process.exitCode = 2;
+    if (result.rejected > 0) process.exitCode = EXIT_ROWS_REJECTED;
   }
 
   @Option({ flags: '--source <name>', description: 'a name for the file in the records and the audit log (default: the file name)' })
