@@ -51,13 +51,21 @@ export class PairCheckService {
       `WITH d AS (SELECT * FROM declarations WHERE id = $1)
        SELECT d.id FROM d WHERE d.flow = 'export'
        UNION
-       SELECT e.id FROM d, declarations e
+       SELECT e.id FROM d JOIN declarations e ON e.transport_document_key = d.transport_document_key
         WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'
-          AND (e.transport_document_key = d.transport_document_key
-               OR EXISTS (SELECT 1 FROM declaration_containers ec JOIN declaration_containers dc ON dc.container_key = ec.container_key
-                           WHERE ec.declaration_id = e.id AND dc.declaration_id = d.id)
-               OR (e.partner_country = d.country AND e.country = d.partner_country
-                   AND e.date BETWEEN d.date - $2::int AND d.date + $3::int))
+       UNION
+       SELECT e.id FROM d JOIN declaration_containers dc ON dc.declaration_id = d.id JOIN declaration_containers ec ON ec.container_key = dc.container_key
+         JOIN declarations e ON e.id = ec.declaration_id
+        WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'
+       UNION
+       -- Exports it may match by attributes: any in the window for an undocumented import, the undocumented ones for a documented import.
+       SELECT e.id FROM d JOIN declarations e ON e.partner_country = d.country AND e.country = d.partner_country AND e.flow = 'export'
+                                        AND e.date BETWEEN d.date - $2::int AND d.date + $3::int
+        WHERE d.flow = 'import' AND d.transport_document_key IS NULL AND e.status <> 'cancelled'
+       UNION
+       SELECT e.id FROM d JOIN declarations e ON e.partner_country = d.country AND e.country = d.partner_country AND e.flow = 'export'
+                                        AND e.transport_document_key IS NULL AND e.date BETWEEN d.date - $2::int AND d.date + $3::int
+        WHERE d.flow = 'import' AND d.transport_document_key IS NOT NULL AND e.status <> 'cancelled'
        UNION
        SELECT m.export_id FROM matches m WHERE m.import_id = $1`,
       [declarationId, this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
@@ -151,17 +159,25 @@ export class PairCheckService {
        SELECT e.id, d.id FROM e JOIN declaration_containers c ON c.container_key = ANY (e.containers) JOIN declarations d ON d.id = c.declaration_id
         WHERE d.flow = 'import' AND d.status <> 'cancelled'
        UNION
-       SELECT e.id, d.id FROM e JOIN declarations d
-           ON d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import'
-          AND d.date BETWEEN e.date - $2::int AND e.date + $3::int
-        WHERE d.status <> 'cancelled' AND (e.document IS NULL OR d.transport_document_key IS NULL)
-          AND EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (e.headings))
+       SELECT a.export_id, a.import_id FROM (
+         -- By attributes: an undocumented export may be any import in the window; a documented one only an undocumented import.
+         SELECT e.id AS export_id, d.id AS import_id, e.headings FROM e JOIN declarations d
+             ON d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import'
+            AND d.date BETWEEN e.date - $2::int AND e.date + $3::int
+          WHERE e.document IS NULL AND d.status <> 'cancelled'
+         UNION ALL
+         SELECT e.id, d.id, e.headings FROM e JOIN declarations d
+             ON d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import' AND d.transport_document_key IS NULL
+            AND d.date BETWEEN e.date - $2::int AND e.date + $3::int
+          WHERE e.document IS NOT NULL AND d.status <> 'cancelled') a
+        JOIN declarations d ON d.id = a.import_id
+        WHERE EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (a.headings))
           -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
-          AND NOT EXISTS (SELECT 1 FROM declarations o WHERE o.flow = 'export' AND o.id <> e.id AND o.status <> 'cancelled'
+          AND NOT EXISTS (SELECT 1 FROM declarations o WHERE o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled'
                            AND o.transport_document_key = d.transport_document_key)
           AND NOT EXISTS (SELECT 1 FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
                             JOIN declarations o ON o.id = oc.declaration_id
-                           WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.id <> e.id AND o.status <> 'cancelled')`,
+                           WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled')`,
       [exports.map((e) => e.id), this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS],
     );
     const imports = new Map((await this.load(manager, `WHERE d.id = ANY ($1)`, [[...new Set(pairs.map((p) => p.import_id))]])).map((i) => [i.id, i]));
