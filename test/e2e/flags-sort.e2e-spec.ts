@@ -16,10 +16,10 @@ describe('flag list sorting and paging', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await requestAs(t, analyst, 'get', `/api/v1/flags?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
-      expect(res.body.items.length).toBeLessThanOrEqual(limit);
-      ids.push(...res.body.items.map((f: { id: string }) => f.id));
-      cursor = res.body.nextCursor;
+      const { body }: { body: { items: { id: string }[]; nextCursor: string | null } } = await requestAs(t, analyst, 'get', `/api/v1/flags?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      expect(body.items.length).toBeLessThanOrEqual(limit);
+      ids.push(...body.items.map((f) => f.id));
+      cursor = body.nextCursor;
     } while (cursor);
     return ids;
   };
