@@ -9,7 +9,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@hgtrace/audit';
 import { canSee, countryScope, ensureVisible } from '@hgtrace/auth';
 import {
-  type Actor, BusinessRuleError, decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NotFoundError, type Page, StaleVersionError, toPage, ValidationFailedError,
+  type Actor, BusinessRuleError, decodeCursor, DomainError, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, NotFoundError, type Page, StaleVersionError, toPage, ValidationFailedError,
 } from '@hgtrace/common';
 import { RULE_CODES, type RuleCode, SEVERITIES, type Severity } from '@hgtrace/common';
 import { rowsOf } from '@hgtrace/database';
@@ -104,6 +104,10 @@ export interface FlagDetail extends FlagView {
 const EXPORT_COLUMNS = ['id', 'code', 'severity', 'score', 'status', 'countries', 'declaration_numbers', 'summary', 'assignee_email', 'created_at', 'updated_at'];
 /** Rows fetched from the export cursor at a time: what the export holds in memory at most. */
 const EXPORT_BATCH = 1000;
+/** Exports at once per process: each holds a connection of the pool for as long as its client downloads. */
+const MAX_CONCURRENT_EXPORTS = 3;
+/** A client that stops reading for this long loses its export (Postgres ends the idle transaction), so it cannot hold back vacuum for ever. */
+const EXPORT_IDLE_TIMEOUT = '10min';
 
 const upper = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toUpperCase() : value);
 
@@ -187,6 +191,8 @@ export class ListFlagsQuery extends FlagFiltersQuery {
  */
 @Injectable()
 export class FlagsService {
+  private exportsRunning = 0;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
@@ -324,7 +330,7 @@ export class FlagsService {
    * time as the client takes them (backpressure), so that an export of any size holds only a batch in
    * memory. The cursor lives in a read-only transaction on a connection of its own, given back when
    * the stream ends, fails or is destroyed (a client that goes away). Errors in the statement surface
-   * here, before any byte is sent.
+   * here, before any byte is sent. A few exports run at once per process; one more is a 429.
    */
   async exportCsv(actor: Actor, query: FlagFiltersQuery): Promise<Readable> {
     const [sql, params] = this.filtered(
@@ -336,15 +342,21 @@ export class FlagsService {
       `ORDER BY ${ORDERS[query.sort ?? 'date'].orderBy}`,
       { ...query, scope: countryScope(actor), limit: null },
     );
+    if (this.exportsRunning >= MAX_CONCURRENT_EXPORTS) {
+      throw new DomainError('RATE_LIMITED', `${MAX_CONCURRENT_EXPORTS} exports are running; try again when one has finished`);
+    }
+    this.exportsRunning += 1;
     const runner = this.dataSource.createQueryRunner();
     const done = async () => {
       // Ending the transaction closes the cursor; then the connection goes back to the pool.
       await runner.rollbackTransaction().catch(() => undefined);
       await runner.release();
+      this.exportsRunning -= 1;
     };
     try {
       await runner.startTransaction();
       await runner.query('SET TRANSACTION READ ONLY');
+      await runner.query(`SET LOCAL idle_in_transaction_session_timeout = '${EXPORT_IDLE_TIMEOUT}'`);
       await runner.query(`DECLARE flag_export NO SCROLL CURSOR FOR ${sql}`, params);
     } catch (error) {
       await done();

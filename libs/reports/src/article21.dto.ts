@@ -15,10 +15,12 @@ export class Article21Query {
   @ApiPropertyOptional({ enum: REPORT_FORMATS, default: 'json' }) @IsOptional() @IsIn(REPORT_FORMATS, { message: `must be one of ${REPORT_FORMATS.join(', ')}` }) format?: ReportFormat;
 }
 
-/** What the declarations of one flow and partner drew on one consent (or none cited: reference null). */
+/**
+ * The declarations of one flow and partner that used one consent: the one they cite, else the one an
+ * export drew from. Reference and consentId null: none; consentId alone null: a reference unknown to hgtrace.
+ */
 export interface Article21ConsentUse {
   reference: string | null;
-  /** The consent the reference resolves to in hgtrace; null when none is cited or the one cited is unknown. */
   consentId: string | null;
   netMassKg: number;
   declarations: number;

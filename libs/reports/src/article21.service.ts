@@ -22,7 +22,7 @@ interface Group {
 /**
  * The mercury trade section of a Party's report under Article 21 of the Minamata Convention: what
  * its customs declared imported and exported of mercury (HS codes of class `mercury`, 2805.40) in a
- * period, by partner, with the consents the declarations cite. Cancelled declarations do not count;
+ * period, by partner, with the consents they used. Cancelled declarations do not count;
  * amended ones count as they now stand. Sums are made in SQL on numeric, so they are exact.
  */
 @Injectable()
@@ -39,12 +39,12 @@ export class Article21Service {
 
     const groups: Group[] = await this.dataSource.query(
       `WITH lines AS (
-         SELECT d.id, d.flow, d.partner_country, d.consent_reference, c.id AS consent_id, i.net_mass_kg
+         SELECT d.id, d.flow, d.partner_country, coalesce(c.reference, d.consent_reference) AS consent_reference, c.id AS consent_id, i.net_mass_kg
            FROM declarations d
            JOIN declaration_items i ON i.declaration_id = d.id
-           -- The consent cited, for this pair of countries; else the one the export drew from.
+           -- The consent used: the one cited, for this pair of countries; else the one the export drew from.
            LEFT JOIN LATERAL (
-                SELECT c.id FROM consents c
+                SELECT c.id, c.reference FROM consents c
                  WHERE (c.reference = d.consent_reference AND d.country IN (c.exporting_country, c.importing_country)
                         AND d.partner_country IN (c.exporting_country, c.importing_country))
                     OR c.id = d.consent_id

@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream';
 import { Body, Controller, Get, Logger, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Allow, CurrentActor } from '@hgtrace/auth';
 import type { Actor, Page } from '@hgtrace/common';
@@ -80,6 +80,7 @@ export class FlagsController {
   })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'text/csv, Content-Disposition: attachment', content: { 'text/csv': { schema: { type: 'string' }, example: CSV_EXAMPLE } } })
+  @ApiTooManyRequestsResponse({ description: 'three exports are already running in this api process' })
   async exportCsv(@CurrentActor() actor: Actor, @Query() query: FlagFiltersQuery, @Res() response: Response): Promise<void> {
     const csv = await this.flags.exportCsv(actor, query);
     response.setHeader('Content-Type', 'text/csv; charset=utf-8');

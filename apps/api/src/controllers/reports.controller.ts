@@ -48,11 +48,11 @@ export class ReportsController {
   @ApiOperation({
     summary:
       'The mercury trade section of a Minamata Convention Article 21 report for one country and period: its imports and exports of mercury (HS 2805.40) ' +
-      'by partner, in kg, with the consents the declarations cite; cancelled declarations excluded. Admins, and analysts and focal points of the country',
+      'by partner, in kg, with the consents used (cited, else drawn from); cancelled declarations excluded. Admins, and analysts and focal points of the country',
   })
   @ApiProduces('application/json', 'text/csv')
   @ApiOkResponse({
-    description: 'JSON, or with format=csv a table with a header row and a line per flow, partner and consent cited',
+    description: 'JSON, or with format=csv a table with a header row and a line per flow, partner and consent used (a partner\'s total is the sum of its lines)',
     content: { 'application/json': { schema: { type: 'object' }, example: ARTICLE21_EXAMPLE }, 'text/csv': { schema: { type: 'string' }, example: ARTICLE21_CSV_EXAMPLE } },
   })
   @ApiForbiddenResponse({ description: 'the country is outside your account\'s countries' })
