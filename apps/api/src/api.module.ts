@@ -13,6 +13,7 @@ import { ConsentsModule } from '@hgtrace/consents';
 import { DeclarationsModule } from '@hgtrace/declarations';
 import { CrosscheckModule } from '@hgtrace/crosscheck';
 import { FlagsModule } from '@hgtrace/flags';
+import { ReportsModule } from '@hgtrace/reports';
 import { AuditController } from './controllers/audit.controller.js';
 import { AuthController } from './controllers/auth.controller.js';
 import { ConsentsController } from './controllers/consents.controller.js';
@@ -26,6 +27,7 @@ import { ReferenceController } from './controllers/reference.controller.js';
 import { TradersController } from './controllers/traders.controller.js';
 import { HealthController } from './controllers/health.controller.js';
 import { MetricsController } from './controllers/metrics.controller.js';
+import { ReportsController } from './controllers/reports.controller.js';
 import { UsersController } from './controllers/users.controller.js';
 import { ApiExceptionFilter } from './http/exception.filter.js';
 import { HttpMetricsMiddleware } from './http/http-metrics.middleware.js';
@@ -60,6 +62,7 @@ import { createValidationPipe } from './http/validation.js';
     DeclarationsModule,
     CrosscheckModule,
     FlagsModule,
+    ReportsModule,
     TerminusModule,
   ],
   controllers: [
@@ -73,6 +76,7 @@ import { createValidationPipe } from './http/validation.js';
     DeclarationsController,
     ImportsController,
     FlagsController,
+    ReportsController,
     CrosscheckController,
     MirrorController,
     HealthController,

@@ -23,7 +23,7 @@ export const PERMISSIONS = {
   'flags.read': ['analyst', 'customs_officer', 'focal_point'],
   'flags.write': ['analyst'],
   'flags.comment': ['analyst', 'customs_officer', 'focal_point'],
-  'reports.read': ['analyst', 'focal_point'],
+  'reports.read': ['admin', 'analyst', 'focal_point'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
