@@ -23,7 +23,7 @@ describe('demo dataset', () => {
       const runs = await t.db.query(`SELECT count(*)::int AS n FROM crosscheck_runs WHERE status <> 'completed'`);
       return rows[0].n === 0 && pending.rows[0].n === 0 && runs.rows[0].n === 0;
     }, 240_000, 'the demo to be checked and its cross-check run to complete');
-  });
+  }, 300_000);
   afterAll(async () => {
     worker.kill('SIGTERM');
     await new Promise((resolve) => worker.once('exit', resolve));
