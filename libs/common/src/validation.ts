@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import { buildMessage, validate, ValidateBy, type ValidationError, type ValidationOptions } from 'class-validator';
 import { type ErrorDetail, ValidationFailedError } from './domain-error.js';
 
 /**
@@ -31,4 +31,29 @@ export async function validateInput<T extends object>(type: new () => T, input: 
   const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, validationError: { target: false, value: false } });
   if (errors.length > 0) throw new ValidationFailedError(validationDetails(errors));
   return dto;
+}
+
+/** Decimal places of a number in its shortest decimal form: 0.125 → 3, 5e-7 → 7, 1e21 → 0. */
+export function decimalPlaces(value: number): number {
+  const [mantissa, exponent = '0'] = String(value).toLowerCase().split('e');
+  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
+}
+
+/**
+ * A finite number with at most `max` decimal places. Instead of class-validator's
+ * IsNumber({ maxDecimalPlaces }), which throws a TypeError on a number JavaScript writes in exponent
+ * notation (5e-7, 5e-324) and so answered such a quantity with a 500.
+ */
+export function IsDecimalNumber(max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isDecimalNumber',
+      constraints: [max],
+      validator: {
+        validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value) && decimalPlaces(value) <= max,
+        defaultMessage: buildMessage((each) => `${each}$property must be a number with at most ${max} decimals`, options),
+      },
+    },
+    options,
+  );
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { MAX_PAGE_SIZE } from '@hgtrace/common';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsIn, IsInt, IsOptional, IsPositive, IsString, IsUUID, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsDecimalNumber, MAX_PAGE_SIZE } from '@hgtrace/common';
 import { IsHsPrefix, ToHsCode } from '@hgtrace/reference';
 import { IsCountry, IsDate, IsDateOnly } from '@hgtrace/registry';
 
@@ -33,7 +33,7 @@ export class CreateConsentDto {
   hsCodes: string[];
 
   @ApiPropertyOptional({ example: 3450, description: 'kg consented; absent for no quantity limit' })
-  @IsOptional() @IsNumber({ maxDecimalPlaces: 3, allowNaN: false, allowInfinity: false }) @IsPositive() @Max(1e12)
+  @IsOptional() @IsDecimalNumber(3) @IsPositive() @Max(1e12)
   quantityKg?: number;
 
   @ApiProperty({ enum: CONSENT_PURPOSES, example: 'allowed_use' }) @IsIn(CONSENT_PURPOSES) purpose: ConsentPurpose;

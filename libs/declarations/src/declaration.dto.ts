@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmptyObject, IsNumber, IsObject, IsOptional, IsPositive, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmptyObject, IsObject, IsOptional, IsPositive, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested,
 } from 'class-validator';
-import { MAX_PAGE_SIZE } from '@hgtrace/common';
+import { IsDecimalNumber, MAX_PAGE_SIZE } from '@hgtrace/common';
 import { IsHsCode, ToHsCode } from '@hgtrace/reference';
 import { IsCountry, IsDate, IsDateOnly } from '@hgtrace/registry';
 
@@ -33,10 +33,10 @@ export class DeclarationItemDto {
   @ApiProperty({ example: '280540', description: '6 to 10 digits; dots and spaces are removed' }) @ToHsCode() @IsString() @IsHsCode() hsCode: string;
   @ApiPropertyOptional({ example: 'Mercury, 100 flasks' }) @IsOptional() @IsString() @MaxLength(1000) description?: string;
   @ApiProperty({ example: 3450, description: 'net mass, kg (up to 3 decimals)' })
-  @IsNumber({ maxDecimalPlaces: 3, allowNaN: false, allowInfinity: false }, { message: 'must be a number with at most 3 decimals' }) @IsPositive({ message: 'must be a positive number' }) @Max(1e12)
+  @IsDecimalNumber(3) @IsPositive({ message: 'must be a positive number' }) @Max(1e12)
   netMassKg: number;
   @ApiProperty({ example: 186300, description: 'value, USD (FOB for exports, CIF for imports; up to 2 decimals)' })
-  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false }, { message: 'must be a number with at most 2 decimals' }) @Min(0) @Max(1e14)
+  @IsDecimalNumber(2) @Min(0) @Max(1e14)
   valueUsd: number;
 }
 
@@ -68,7 +68,8 @@ export class DeclarationDto {
   @ApiPropertyOptional({ enum: TRANSPORT_MODES, example: 'sea' }) @IsOptional() @IsIn(TRANSPORT_MODES) transportMode?: TransportMode;
 
   @ApiProperty({ type: [DeclarationItemDto] })
-  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @ValidateNested({ each: true }) @Type(() => DeclarationItemDto)
+  // IsObject each: ValidateNested alone lets a list nested in the list through ([[item]]).
+  @IsArray() @ArrayMinSize(1) @ArrayMaxSize(500) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => DeclarationItemDto)
   items: DeclarationItemDto[];
 }
 

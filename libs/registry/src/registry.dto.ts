@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsPositive, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
+  ArrayMaxSize, ArrayMinSize, ArrayUnique, IsIn, IsInt, IsISO8601, IsOptional, IsPositive, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength,
 } from 'class-validator';
-import { MAX_PAGE_SIZE } from '@hgtrace/common';
+import { IsDecimalNumber, MAX_PAGE_SIZE } from '@hgtrace/common';
 import { IsHsPrefix, ToHsCode } from '@hgtrace/reference';
 import { LICENCE_STATUSES, LICENCE_TYPES, type LicenceStatus, type LicenceType } from './licence.entity.js';
 
@@ -55,7 +55,7 @@ export class CreateLicenceDto {
   hsCodes: string[];
 
   @ApiPropertyOptional({ example: 10000, description: 'ceiling in kg over the validity period' })
-  @IsOptional() @IsNumber({ maxDecimalPlaces: 3, allowNaN: false, allowInfinity: false }) @IsPositive() @Max(1e12)
+  @IsOptional() @IsDecimalNumber(3) @IsPositive() @Max(1e12)
   maxQuantityKg?: number;
 
   @ApiProperty({ example: '2026-01-01' }) @IsString() @IsDateOnly() @IsDate() validFrom: string;

@@ -1,9 +1,39 @@
-import { ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { ValidationFailedError, validationDetails } from '@hgtrace/common';
+
+/**
+ * How deeply a JSON body may nest. The deepest body of the API (a batch of declarations with their
+ * items) nests 4 levels; class-transformer recurses once per level and overflows the stack a few
+ * thousand levels down, which would otherwise answer a 500.
+ */
+export const MAX_BODY_DEPTH = 32;
+
+/** The first path in `value` that nests deeper than `max` levels, or null; iterative, so any depth is safe. */
+export function pathNestedDeeperThan(value: unknown, max: number): string | null {
+  const pending: [unknown, number, string][] = [[value, 0, '']];
+  while (pending.length > 0) {
+    const [node, depth, path] = pending.pop()!;
+    if (depth > max) return path;
+    for (const [key, child] of Object.entries(node as object)) {
+      if (child !== null && typeof child === 'object') pending.push([child, depth + 1, Array.isArray(node) ? `${path}[${key}]` : path ? `${path}.${key}` : key]);
+    }
+  }
+  return null;
+}
+
+class ApiValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && value !== null && typeof value === 'object') {
+      const path = pathNestedDeeperThan(value, MAX_BODY_DEPTH);
+      if (path !== null) throw ValidationFailedError.of(path, `is nested deeper than ${MAX_BODY_DEPTH} levels`);
+    }
+    return super.transform(value, metadata);
+  }
+}
 
 /** The global pipe: whitelist, refuse unknown fields, transform to DTO classes; errors as VALIDATION_FAILED with field paths. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ApiValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
