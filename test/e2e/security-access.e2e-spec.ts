@@ -56,7 +56,7 @@ describe('access control', () => {
         if (res.status >= 400 && res.body.statusCode !== res.status) mismatches.push(`${who}: error body says ${res.body.statusCode}`);
         if (v === 'ok' && spec.probe && actor) {
           const sees = scope === 'own' || seesEverything(e, actor);
-          if (JSON.stringify(res.body).includes(spec.probe) !== sees) mismatches.push(`${who}: the record ${sees ? 'is missing from' : 'leaks into'} the answer`);
+          if ((res.type === 'text/csv' ? res.text : JSON.stringify(res.body)).includes(spec.probe) !== sees) mismatches.push(`${who}: the record ${sees ? 'is missing from' : 'leaks into'} the answer`);
         }
         if (e.perItem && res.status === e.success) {
           const item = res.body.results[0].status;

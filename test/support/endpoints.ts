@@ -345,6 +345,10 @@ export const ENDPOINTS: readonly Endpoint[] = [
     request: async (_, s) => ({ path: `/api/v1/flags/summary${query({ country: countryOf(s) })}` }),
   },
   {
+    method: 'get', path: '/api/v1/flags/export.csv', permission: 'flags.read', scope: 'list', success: 200, scopes: OWN_OTHER,
+    request: async (w, s) => ({ path: `/api/v1/flags/export.csv${query({ country: countryOf(s) })}`, probe: w.records.flag[two(s)] }),
+  },
+  {
     method: 'patch', path: '/api/v1/flags/:id', permission: 'flags.write', scope: 'record', success: 200, scopes: OWN_OTHER,
     request: async (w, s) => ({ path: `/api/v1/flags/${await insertFlag(w.t, s === 'own' ? [OWN, PARTNER] : [OTHER, THIRD])}`, body: { version: 1, status: 'in_review' } }),
   },
@@ -359,12 +363,19 @@ export const ENDPOINTS: readonly Endpoint[] = [
   // Cross-check
   {
     method: 'post', path: '/api/v1/crosscheck/runs', permission: 'crosscheck.run', scope: 'country', success: 202, scopes: OWN_OTHER,
-    notAudited: 'RunsService.create records no audit event (reported: libs/crosscheck is not ours to change)',
     request: async (_, s) => ({ path: '/api/v1/crosscheck/runs', body: { from: '2026-01-01', to: '2026-12-31', countries: [countryOf(s)], asOf: '2026-11-01' } }),
   },
   {
     method: 'get', path: '/api/v1/crosscheck/runs/:id', permission: 'crosscheck.read', scope: 'record', success: 200, scopes: OWN_OTHER,
     request: async (w, s) => ({ path: `/api/v1/crosscheck/runs/${w.records.run[two(s)]}` }),
+  },
+  {
+    method: 'get', path: '/api/v1/mirror', permission: 'mirror.read', scope: 'list', success: 200, scopes: OWN_OTHER,
+    request: async (_, s) => ({ path: `/api/v1/mirror${query({ country: countryOf(s) })}` }),
+  },
+  {
+    method: 'get', path: '/api/v1/reports/article21', permission: 'reports.read', scope: 'country', success: 200, scopes: OWN_OTHER,
+    request: async (_, s) => ({ path: `/api/v1/reports/article21${query({ country: countryOf(s), from: '2026-01-01', to: '2026-12-31' })}` }),
   },
   // Operations
   { method: 'get', path: '/health/live', permission: 'public', scope: 'none', success: 200, scopes: OWN_OTHER, request: async () => ({ path: '/health/live' }) },

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '@hgtrace/audit';
 import { countryScope, ensureVisible } from '@hgtrace/auth';
 import { type Actor, ForbiddenError, NotFoundError, ValidationFailedError } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
@@ -59,6 +60,7 @@ export class RunsService {
     private readonly facts: ComplianceFactsService,
     private readonly statistics: StatisticsService,
     private readonly outbox: OutboxService,
+    private readonly audit: AuditService,
     private readonly env: Env,
   ) {}
 
@@ -73,6 +75,7 @@ export class RunsService {
         [request.from ?? null, request.to ?? null, countries, request.asOf ?? today(), actor.userId],
       );
       await this.outbox.enqueue(manager, { name: JobName.CrosscheckRun, id: jobId('run', id), payload: { runId: id } });
+      await this.audit.record(manager, actor, { action: 'crosscheck.run', entity: 'crosscheck_run', entityId: id, countries: countries ?? [], before: null, after: { ...request, countries } });
       return { id };
     });
   }
