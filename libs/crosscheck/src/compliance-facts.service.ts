@@ -55,7 +55,7 @@ const LICENCE_SELECT = `
 const CONSENT_SELECT = `
   SELECT c.id, c.reference, c.type, c.exporting_country, c.importing_country, ex.national_id AS exporter_national_id, im.name AS importer_name,
          c.hs_codes, c.quantity_kg::text, c.valid_from, c.valid_to, c.status, to_char(c.withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS withdrawn_on,
-         c.non_party_certification, c.used_quantity_kg::text AS used_total
+         c.non_party_certification, c.used_quantity_kg::text AS used_total, c.created_at
     FROM consents c LEFT JOIN traders ex ON ex.id = c.exporter_id LEFT JOIN traders im ON im.id = c.importer_id`;
 
 /** A declaration to gather facts for, with its id when it is stored (its own usage is then left out). */
@@ -109,35 +109,47 @@ export class ComplianceFactsService {
     const cited = contents.filter((c) => c.licenceNumber);
     const references = [...new Set(contents.map((c) => c.consentReference).filter((r): r is string => !!r))];
     const pairs = [...new Set(contents.flatMap((c) => [`${c.country}:${c.partnerCountry}`, `${c.partnerCountry}:${c.country}`]))].map((p) => p.split(':'));
-    // One after the other: inside a transaction they share one connection, which runs one query at a time.
-    const unnestTraders = [contents.map((c) => c.country), contents.map((c) => c.trader.nationalId)];
-    const traderRows: { country: string; national_id: string }[] = await manager.query(
-      `SELECT country, national_id FROM traders WHERE (country, national_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, unnestTraders);
-    const licenceRows: LicenceRow[] = await manager.query(
-      `${LICENCE_SELECT} WHERE (l.country, t.national_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY l.valid_to DESC, l.number`, unnestTraders);
-    const citedRows: LicenceRow[] = cited.length
-      ? await manager.query(`${LICENCE_SELECT} WHERE (l.country, l.number) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, [
-          cited.map((c) => c.country), cited.map((c) => c.licenceNumber),
-        ])
-      : [];
-    const consentRows: ConsentRow[] = await manager.query(
-      `${CONSENT_SELECT} WHERE (c.exporting_country, c.importing_country) IN (SELECT * FROM unnest($1::text[], $2::text[])) ORDER BY c.valid_from, c.created_at, c.id`,
-      [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+    // One round trip: a customs officer waits for verify, and a run does this for every chunk.
+    const [facts] = await manager.query(
+      `WITH declaring AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(country, national_id)),
+            trader_licences AS (${LICENCE_SELECT} WHERE (l.country, t.national_id) IN (SELECT * FROM declaring)),
+            cited_licences AS (${LICENCE_SELECT} WHERE (l.country, l.number) IN (SELECT * FROM unnest($3::text[], $4::text[])))
+       SELECT
+         (SELECT coalesce(json_agg(json_build_object('country', t.country, 'national_id', t.national_id)), '[]')
+            FROM traders t WHERE (t.country, t.national_id) IN (SELECT * FROM declaring)) AS traders,
+         (SELECT coalesce(json_agg(x ORDER BY x.valid_to DESC, x.number), '[]') FROM trader_licences x) AS licences,
+         (SELECT coalesce(json_agg(x), '[]') FROM cited_licences x) AS cited,
+         (SELECT coalesce(json_agg(x ORDER BY x.valid_from, x.created_at, x.id), '[]')
+            FROM (${CONSENT_SELECT} WHERE (c.exporting_country, c.importing_country) IN (SELECT * FROM unnest($5::text[], $6::text[]))) x) AS consents,
+         (SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]') FROM (${CONSENT_SELECT} WHERE c.reference = ANY ($7)) x) AS referenced,
+         (SELECT coalesce(json_agg(x), '[]') FROM (
+            SELECT u.declaration_id, u.licence_id, sum(u.quantity_kg)::text AS used
+              FROM licence_usages u JOIN licences l ON l.id = u.licence_id JOIN declarations d ON d.id = u.declaration_id
+             WHERE u.declaration_id = ANY ($8) AND d.date BETWEEN l.valid_from AND l.valid_to
+             GROUP BY u.declaration_id, u.licence_id) x) AS own_usage,
+         (SELECT coalesce(json_agg(x), '[]') FROM (SELECT declaration_id, consent_id, drawn_kg::text FROM consent_drawdowns WHERE declaration_id = ANY ($8)) x) AS own_draws,
+         -- Licence usage, unless the caller computed it for every licence at once.
+         (SELECT coalesce(json_agg(x), '[]') FROM (
+            SELECT u.licence_id, sum(u.quantity_kg)::text AS used
+              FROM licence_usages u JOIN licences l ON l.id = u.licence_id JOIN declarations d ON d.id = u.declaration_id
+             WHERE $9 AND d.date BETWEEN l.valid_from AND l.valid_to
+               AND u.licence_id IN (SELECT id FROM trader_licences UNION SELECT id FROM cited_licences)
+             GROUP BY u.licence_id) x) AS usage`,
+      [
+        contents.map((c) => c.country), contents.map((c) => c.trader.nationalId),
+        cited.map((c) => c.country), cited.map((c) => c.licenceNumber),
+        pairs.map((p) => p[0]), pairs.map((p) => p[1]),
+        references, ids, usage === undefined,
+      ],
     );
-    const referencedRows: ConsentRow[] = references.length ? await manager.query(`${CONSENT_SELECT} WHERE c.reference = ANY ($1) ORDER BY c.created_at, c.id`, [references]) : [];
-    const ownUsageRows: { declaration_id: string; licence_id: string; used: string }[] = ids.length
-      ? await manager.query(
-          `SELECT u.declaration_id, u.licence_id, sum(u.quantity_kg)::text AS used
-             FROM licence_usages u JOIN licences l ON l.id = u.licence_id JOIN declarations d ON d.id = u.declaration_id
-            WHERE u.declaration_id = ANY ($1) AND d.date BETWEEN l.valid_from AND l.valid_to
-            GROUP BY u.declaration_id, u.licence_id`,
-          [ids],
-        )
-      : [];
-    const ownDrawRows: { declaration_id: string; consent_id: string; drawn_kg: string }[] = ids.length
-      ? await manager.query(`SELECT declaration_id, consent_id, drawn_kg::text FROM consent_drawdowns WHERE declaration_id = ANY ($1)`, [ids])
-      : [];
-    const totals = usage ?? (await this.licenceUsage(manager, [...new Set([...licenceRows, ...citedRows].map((l) => l.id))]));
+    const traderRows = facts.traders as { country: string; national_id: string }[];
+    const licenceRows = facts.licences as LicenceRow[];
+    const citedRows = facts.cited as LicenceRow[];
+    const consentRows = facts.consents as ConsentRow[];
+    const referencedRows = facts.referenced as ConsentRow[];
+    const ownUsageRows = facts.own_usage as { declaration_id: string; licence_id: string; used: string }[];
+    const ownDrawRows = facts.own_draws as { declaration_id: string; consent_id: string; drawn_kg: string }[];
+    const totals = usage ?? new Map((facts.usage as { licence_id: string; used: string }[]).map((r) => [r.licence_id, Number(r.used)]));
     const registered = new Set(traderRows.map((t) => `${t.country}:${t.national_id}`));
     const ownUsage = new Map(ownUsageRows.map((u) => [`${u.declaration_id}:${u.licence_id}`, Number(u.used)]));
     const ownDraw = new Map(ownDrawRows.map((d) => [`${d.declaration_id}:${d.consent_id}`, Number(d.drawn_kg)]));
