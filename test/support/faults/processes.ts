@@ -13,16 +13,26 @@ import { join } from 'node:path';
 const WORK_DIR_PREFIX = 'hgtrace-faults-';
 const OUTPUT_LIMIT = 256 * 1024;
 
-/** Children alive in this process; killed if the test process exits without closing them. */
+/** Children alive in this process, and its work directories: killed and removed if it exits without closing them. */
 const live = new Set<Child>();
+const workDirs = new Set<string>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.once('exit', () => {
+  const killAll = () => {
     for (const child of live) child.process.kill('SIGKILL');
-  });
+    for (const dir of workDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  };
+  process.once('exit', killAll);
+  // Interrupted (Ctrl-C): the children go too, then the signal does what it would have done.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
 }
 
 export interface Exit {
@@ -107,11 +117,14 @@ export function makeWorkDir(): string {
   const dir = mkdtempSync(join(tmpdir(), WORK_DIR_PREFIX));
   execFileSync('chmod', ['755', dir]);
   writeFileSync(join(dir, 'owner'), String(process.pid));
+  workDirs.add(dir);
+  installExitHook();
   return dir;
 }
 
 export function removeWorkDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+  workDirs.delete(dir);
 }
 
 /** A TCP port nothing listens on right now. */
@@ -126,10 +139,15 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Whether the process runs (a zombie, dead but not yet reaped, does not). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
