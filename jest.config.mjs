@@ -30,5 +30,13 @@ export default {
       testRegex: '\\.e2e-spec\\.ts$',
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
     },
+    {
+      ...common,
+      // Fault injection: each file starts PostgreSQL and Redis servers of its own and kills parts of hgtrace.
+      displayName: 'faults',
+      roots: ['<rootDir>/test'],
+      testRegex: '\\.faults-spec\\.ts$',
+      globalSetup: '<rootDir>/test/support/faults/global-setup.mjs',
+    },
   ],
 };

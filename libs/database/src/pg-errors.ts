@@ -28,8 +28,16 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   return pgCode(error) === PG.UNIQUE_VIOLATION && (constraint === undefined || pgConstraint(error) === constraint);
 }
 
+/**
+ * TypeORM releases a transaction's connection the moment that connection fails (a PostgreSQL stop cuts
+ * it between two queries); the transaction's next query then throws one of these instead of the
+ * connection error.
+ */
+const RELEASED_RUNNER_ERRORS = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+
 /** Errors that mean the database could not be reached, as opposed to a query it refused. */
 export function isConnectionError(error: unknown): boolean {
+  if (RELEASED_RUNNER_ERRORS.has((error as Error)?.name)) return true;
   const code = pgCode(error) ?? (error as { code?: string })?.code;
   if (code && (/^08/.test(code) || code === '57P01' || code === '57P02' || code === '57P03' || code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE')) {
     return true;
