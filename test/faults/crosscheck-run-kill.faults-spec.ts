@@ -4,8 +4,8 @@ import { FaultStack, type HgtraceDeployment } from '../support/faults/stack.js';
 /** Declarations in the run; FAULTS_RUN_DECLARATIONS makes the scenario smaller (or larger). */
 const COUNT = Number(process.env.FAULTS_RUN_DECLARATIONS ?? 20_000);
 const AS_OF = '2026-12-31';
-// Runs re-check declarations one by one today, slowly: a run fails the test when its progress stalls
-// for STALL_MS, and the test as a whole is given 100 ms a declaration (two runs share the machine).
+// A run fails the test when its progress stalls for STALL_MS; the test as a whole is given 100 ms a
+// declaration (two runs share the machine with the rest of the suite).
 const STALL_MS = 300_000;
 const TIMEOUT_MS = 300_000 + COUNT * 100;
 
@@ -78,20 +78,25 @@ describe('fault: worker killed during a cross-check run', () => {
         }),
       );
 
-      await killed.eventually(async () => (await runOf(killed, killedRun)).done >= COUNT / 3, TIMEOUT_MS, 'a third of the run', 250);
+      // A run's total counts the declarations (compliance rules) and then the exports (matching).
+      await killed.eventually(async () => {
+        const run = await runOf(killed, killedRun);
+        return run.total > 0 && run.done >= run.total / 3;
+      }, TIMEOUT_MS, 'a third of the run', 250);
       const first = killed.workers[0];
       expect(await first.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
       const atKill = await runOf(killed, killedRun);
-      expect(atKill).toMatchObject({ status: 'running', total: COUNT });
-      expect(atKill.done).toBeLessThan(COUNT);
-      log(`worker killed at ${atKill.done} of ${COUNT} after ${Date.now() - started} ms`);
+      expect(atKill.status).toBe('running');
+      expect(atKill.total).toBeGreaterThan(COUNT);
+      expect(atKill.done).toBeLessThan(atKill.total);
+      log(`worker killed at ${atKill.done} of ${atKill.total} after ${Date.now() - started} ms`);
 
       await killed.startWorker();
       const [calmDone, killedDone] = await Promise.all([finished(calm, calmRun), finished(killed, killedRun)]);
       log(`both runs of ${COUNT} declarations completed ${Date.now() - started} ms after they were requested`);
 
-      expect(calmDone).toMatchObject({ status: 'completed', total: COUNT, done: COUNT });
-      expect(killedDone).toMatchObject({ status: 'completed', total: COUNT, done: COUNT, flagsRaised: calmDone.flagsRaised });
+      expect(calmDone).toMatchObject({ status: 'completed', total: atKill.total, done: atKill.total });
+      expect(killedDone).toMatchObject({ status: 'completed', total: atKill.total, done: atKill.total, flagsRaised: calmDone.flagsRaised });
       expect(await killed.count(`SELECT count(*) FROM declarations WHERE check_status <> 'checked'`)).toBe(0);
 
       const calmFlags = await flagsOf(calm);

@@ -41,7 +41,9 @@ describe('fault: worker stopped with SIGTERM during a job', () => {
 
     // The run was finished by that worker, before it exited.
     const finished = await runOf(runId);
-    expect(finished).toMatchObject({ status: 'completed', total: 600, done: 600 });
+    // 600 declarations by the compliance rules, then their exports by matching.
+    expect(finished).toMatchObject({ status: 'completed', done: finished.total });
+    expect(finished.total).toBeGreaterThan(600);
     const job = await runs.getJob(`run.${runId}`);
     expect(await job!.getState()).toBe('completed');
     expect(job).toMatchObject({ attemptsStarted: 1, stalledCounter: 0 });
