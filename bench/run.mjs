@@ -3,7 +3,7 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,17 +20,18 @@ const { values: args } = parseArgs({
     'batch-concurrency': { type: 'string', default: '4' },
     'latency-rate': { type: 'string', default: '500' },
     'latency-seconds': { type: 'string', default: '20' },
-    'latency-drain-seconds': { type: 'string', default: '30' },
+    'latency-drain-seconds': { type: 'string', default: '20' },
     'throughput-declarations': { type: 'string' },
-    'throughput-timeout': { type: 'string', default: '90' },
+    'throughput-timeout': { type: 'string', default: '45' },
     'verify-seconds': { type: 'string', default: '10' },
     'run-timeout': { type: 'string' },
-    'import-timeout': { type: 'string', default: '300' },
+    'import-timeout': { type: 'string', default: '180' },
     only: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     'keep-db': { type: 'boolean', default: false },
     profile: { type: 'string' },
     'log-slow-ms': { type: 'string' },
+    'pg-setting': { type: 'string', multiple: true },
     help: { type: 'boolean', default: false },
   },
 });
@@ -92,7 +93,7 @@ if (!/bench/.test(dbName)) {
 const ADMIN = { email: 'bench-admin@hgtrace.local', password: 'bench-admin-password' };
 
 const ctx = { opts, tmp: mkdtempSync(join(tmpdir(), 'hgbench-run-')) };
-const results = { startedAt: new Date().toISOString(), options: { ...opts, only: args.only ?? null }, machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version } };
+const results = { startedAt: new Date().toISOString(), options: { ...opts, only: args.only ?? null }, machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAverageAtStart: loadavg() } };
 
 let cleaning;
 async function cleanup() {
@@ -168,6 +169,12 @@ async function main() {
   await ctx.db.connect();
   // --log-slow-ms N: PostgreSQL logs the statements of the bench database that take N ms or more (in its server log).
   if (args['log-slow-ms'] !== undefined) await ctx.db.query(`ALTER DATABASE "${dbName}" SET log_min_duration_statement = ${Number(args['log-slow-ms'])}`);
+  // --pg-setting name=value (repeatable): a PostgreSQL setting for the bench database, e.g. jit=off, to see what it changes.
+  for (const setting of args['pg-setting'] ?? []) {
+    const [, name, value] = /^([a-z_.]+)=([\w.-]+)$/.exec(setting) ?? [];
+    if (!name) throw new Error(`--pg-setting ${setting}: expected name=value`);
+    await ctx.db.query(`ALTER DATABASE "${dbName}" SET ${name} = '${value}'`);
+  }
   ctx.world = buildWorld({ declarations: opts.declarations, seed: opts.seed });
   await seedRegistries(ctx.db, ctx.world);
   log(`registries: ${ctx.world.traders.length} traders, ${ctx.world.licences.length} licences, ${ctx.world.consents.length} consents in ${ctx.world.countries.length} countries`);
@@ -239,6 +246,8 @@ async function main() {
     log(`  ${results.throughput2.perSecond.toFixed(0)}/s`);
   }
   results.finishedAt = new Date().toISOString();
+  // Other work on the machine skews every figure (less so the ratios to baselines taken in the same run).
+  results.machine.loadAverageAtEnd = loadavg();
   results.rows = report(results, opts);
   mkdirSync('bench/results', { recursive: true });
   const file = join('bench/results', `${results.startedAt.replace(/[:.]/g, '-')}.json`);

@@ -267,8 +267,7 @@ export async function checkLatency(ctx) {
   polling = false;
   await poller;
   const latencies = [...stored].map(([id, at]) => (checked.has(id) ? (checked.get(id) - at) / 1000 : Infinity));
-  await discardHeldChecks(ctx, { pause: true });
-  await resumeChecks(ctx);
+  await discardHeldChecks(ctx);
   return {
     targetRate: opts.latencyRate, sent, stored: stored.size, rejected, sendSeconds, achievedRate: stored.size / sendSeconds, checkedWithinDrain: checked.size,
     p50Seconds: percentile(latencies, 0.5), p95Seconds: percentile(latencies, 0.95), p99Seconds: percentile(latencies, 0.99), maxSeconds: Math.max(...latencies),
@@ -296,8 +295,7 @@ export async function checkThroughput(ctx, prefix, seedOffset) {
     await sleep(250);
   }
   const elapsed = seconds(started);
-  await discardHeldChecks(ctx, { pause: true });
-  await resumeChecks(ctx);
+  await discardHeldChecks(ctx);
   return { declarations: ids.length, checked: done, seconds: elapsed, perSecond: done / elapsed, timedOut: done < ids.length };
 }
 
@@ -311,15 +309,24 @@ export async function resumeChecks(ctx) {
 }
 
 /**
- * Drops the check jobs held while ingestion was measured (their declarations stay unchecked), once
- * the outbox relay has published them all, and waits for the checks already running to end.
+ * Drops the check jobs still queued (those held while ingestion was measured, or left when a measure
+ * hit its time limit; their declarations stay unchecked), once the outbox relay has published them
+ * all. Checks still running after a few seconds are stopped with their worker processes, which are
+ * started again.
  */
 export async function discardHeldChecks(ctx, { pause = false } = {}) {
-  if (pause) await ctx.checkQueue.pause();
+  await ctx.checkQueue.pause();
   await until('the outbox to be published', async () => (await ctx.db.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`)).rows[0].n === 0, { timeoutMs: 300_000 });
   await ctx.checkQueue.drain(true);
-  await until('running checks to finish', async () => (await ctx.checkQueue.getActiveCount()) === 0, { timeoutMs: 120_000 });
-  await ctx.checkQueue.resume();
+  const idle = await until('running checks to finish', async () => (await ctx.checkQueue.getActiveCount()) === 0, { timeoutMs: 10_000 }).catch(() => false);
+  if (!idle) {
+    const running = [ctx.worker, ctx.worker2].filter((w) => w && !w.exited);
+    for (const worker of running) await kill(worker);
+    await ctx.checkQueue.obliterate({ force: true });
+    ctx.worker = await ctx.startWorker('worker-1');
+    if (running.length > 1) ctx.worker2 = await ctx.startWorker('worker-2');
+  }
+  if (!pause) await ctx.checkQueue.resume();
 }
 
 function groupBy(list, key) {

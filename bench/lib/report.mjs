@@ -60,7 +60,10 @@ export function report(results, opts) {
   const widths = headers.map((h) => Math.max(h.length, ...rows.map((r) => String(r[h]).length)));
   const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
   const out = [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map((r) => line(headers.map((h) => r[h])))];
-  if (results.history) out.push('', `data: ${int(results.history.declarations)} declarations (${int(results.history.items)} items) COPYed in ${s(results.history.copySeconds, 1)}; machine: ${results.machine.cpus} cores, Node ${results.machine.node}`);
+  const load = (l) => (l ? l.map((v) => v.toFixed(1)).join(' ') : '-');
+  out.push('');
+  if (results.history) out.push(`data: ${int(results.history.declarations)} declarations (${int(results.history.items)} items) generated in ${s(results.history.generateSeconds, 1)}, COPYed in ${s(results.history.copySeconds, 1)}`);
+  out.push(`machine: ${results.machine.cpus} cores, Node ${results.machine.node}, load average ${load(results.machine.loadAverageAtStart)} at start, ${load(results.machine.loadAverageAtEnd)} at end`);
   process.stdout.write(`\n${out.join('\n')}\n`);
   return rows;
 }
