@@ -45,8 +45,8 @@ const int = (v, fallback) => (v === undefined ? fallback : Number(v));
 const opts = {
   declarations: n,
   seed: int(args.seed),
-  csvRows: int(args['csv-rows'], Math.min(n, 100_000)),
-  batchDeclarations: int(args['batch-declarations'], Math.min(Math.round(n / 2), 50_000)),
+  csvRows: int(args['csv-rows'], Math.min(n, 50_000)),
+  batchDeclarations: int(args['batch-declarations'], Math.min(Math.round(n / 4), 25_000)),
   batchConcurrency: int(args['batch-concurrency']),
   latencyRate: int(args['latency-rate']),
   latencySeconds: int(args['latency-seconds']),
@@ -54,8 +54,8 @@ const opts = {
   throughputDeclarations: int(args['throughput-declarations'], Math.max(1000, Math.min(10_000, Math.round(n / 20)))),
   throughputTimeout: int(args['throughput-timeout']),
   verifySeconds: int(args['verify-seconds']),
-  // The target is 2 minutes for a million declarations; the bench waits twice that (scaled), at least two minutes.
-  runTimeout: int(args['run-timeout'], Math.max(120, Math.round((240 * n) / 1e6))),
+  // The target is 2 minutes for a million declarations; the bench waits five times that (scaled), at least a minute.
+  runTimeout: int(args['run-timeout'], Math.max(60, Math.round((600 * n) / 1e6))),
   importTimeout: int(args['import-timeout']),
   only: args.only ? new Set(args.only.split(',')) : null,
 };
@@ -110,6 +110,10 @@ async function cleanup() {
   })();
   return cleaning;
 }
+process.on('unhandledRejection', (error) => {
+  console.error(`bench failed: ${error?.stack ?? error}`);
+  cleanup().finally(() => process.exit(1));
+});
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     log(`${signal}: cleaning up`);

@@ -175,13 +175,14 @@ export async function batchApi(ctx) {
   const counts = { created: 0, duplicate: 0, rejected: 0 };
   const rejections = [];
   const latencies = [];
+  let retries = 0;
   let next = 0;
   const started = now();
   await Promise.all(Array.from({ length: opts.batchConcurrency }, async () => {
     while (next < batches.length) {
       const batch = batches[next++];
       const t = now();
-      const { results } = await api.post('/api/v1/declarations/batch', ctx.tokens[batch.country], { declarations: batch.declarations });
+      const { results } = await withRetries(() => api.post('/api/v1/declarations/batch', ctx.tokens[batch.country], { declarations: batch.declarations }), () => (retries += 1));
       latencies.push(seconds(t));
       for (const r of results) {
         counts[r.status] += 1;
@@ -191,7 +192,7 @@ export async function batchApi(ctx) {
   }));
   const elapsed = seconds(started);
   await discardHeldChecks(ctx);
-  return { declarations: list.length, batches: batches.length, concurrency: opts.batchConcurrency, seconds: elapsed, perSecond: counts.created / elapsed, ...counts, rejections, batchSecondsP50: percentile(latencies, 0.5), batchSecondsMax: Math.max(...latencies) };
+  return { declarations: list.length, batches: batches.length, concurrency: opts.batchConcurrency, seconds: elapsed, perSecond: counts.created / elapsed, ...counts, rejections, retries, batchSecondsP50: percentile(latencies, 0.5), batchSecondsMax: Math.max(...latencies) };
 }
 
 /** verify at 50 connections, against /health/live of the same server. */
@@ -227,6 +228,8 @@ export async function checkLatency(ctx) {
   const inFlight = new Set();
   let sent = 0;
   let rejected = 0;
+  let failedRequests = 0;
+  const failures = [];
   let tick = 0;
   const started = Date.now();
   let sendEnded = 0;
@@ -251,13 +254,19 @@ export async function checkLatency(ctx) {
     const batch = queues.get(country).splice(0, Math.min(perTick, total - sent));
     if (batch.length === 0) break;
     sent += batch.length;
-    const request = api.post('/api/v1/declarations/batch', ctx.tokens[country], { declarations: batch.map(apiBody) }).then(({ results }) => {
-      const at = Date.now();
-      for (const r of results) {
-        if (r.status === 'created') stored.set(r.id, at);
-        else rejected += 1;
-      }
-    });
+    const request = api.post('/api/v1/declarations/batch', ctx.tokens[country], { declarations: batch.map(apiBody) }).then(
+      ({ results }) => {
+        const at = Date.now();
+        for (const r of results) {
+          if (r.status === 'created') stored.set(r.id, at);
+          else rejected += 1;
+        }
+      },
+      (error) => {
+        failedRequests += 1;
+        failures.push(error.message.slice(0, 200));
+      },
+    );
     inFlight.add(request);
     request.finally(() => inFlight.delete(request));
   }
@@ -269,7 +278,7 @@ export async function checkLatency(ctx) {
   const latencies = [...stored].map(([id, at]) => (checked.has(id) ? (checked.get(id) - at) / 1000 : Infinity));
   await discardHeldChecks(ctx);
   return {
-    targetRate: opts.latencyRate, sent, stored: stored.size, rejected, sendSeconds, achievedRate: stored.size / sendSeconds, checkedWithinDrain: checked.size,
+    targetRate: opts.latencyRate, sent, stored: stored.size, rejected, failedRequests, failures: failures.slice(0, 3), sendSeconds, achievedRate: stored.size / sendSeconds, checkedWithinDrain: checked.size,
     p50Seconds: percentile(latencies, 0.5), p95Seconds: percentile(latencies, 0.95), p99Seconds: percentile(latencies, 0.99), maxSeconds: Math.max(...latencies),
   };
 }
@@ -327,6 +336,19 @@ export async function discardHeldChecks(ctx, { pause = false } = {}) {
     if (running.length > 1) ctx.worker2 = await ctx.startWorker('worker-2');
   }
   if (!pause) await ctx.checkQueue.resume();
+}
+
+/** A customs system sends a batch again when the api answers 503 (Retry-After), up to three times. */
+async function withRetries(send, onRetry) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt > 3 || !/answered 503/.test(error.message)) throw error;
+      onRetry();
+      await sleep(1000);
+    }
+  }
 }
 
 function groupBy(list, key) {
