@@ -68,6 +68,7 @@ export async function fullRun(ctx) {
     // Stop the run where it is: the worker is killed and the run marked failed, so the restarted worker does not resume it.
     await db.query(`UPDATE crosscheck_runs SET status = 'failed', failure = 'stopped by the bench after its time limit', finished_at = now() WHERE id = $1`, [id]);
     await kill(ctx.worker);
+    await workersGone(ctx);
     ctx.worker = await ctx.startWorker('worker-1');
   }
   return { id, status: run.status, total: run.total, done: Math.max(run.done, timedOut ? checked : 0), flagsRaised: run.flagsRaised, seconds: elapsed, timedOut, workerMaxRssBytes: memory.maxBytes, rssSamples: memory.samples };
@@ -287,7 +288,7 @@ export async function checkLatency(ctx) {
  * Background check throughput: a backlog of declarations with their check jobs is COPYed in while
  * checks are paused, then checks resume and the time to check them all is taken.
  */
-export async function checkThroughput(ctx, prefix, seedOffset) {
+export async function checkThroughput(ctx, prefix, seedOffset, { reset = true } = {}) {
   const { db, opts } = ctx;
   const prepared = await prepareCopy(ctx.world, recent(ctx, prefix, opts.throughputDeclarations, seedOffset), { outbox: true });
   await pauseChecks(ctx);
@@ -304,7 +305,7 @@ export async function checkThroughput(ctx, prefix, seedOffset) {
     await sleep(250);
   }
   const elapsed = seconds(started);
-  await discardHeldChecks(ctx);
+  if (reset) await discardHeldChecks(ctx);
   return { declarations: ids.length, checked: done, seconds: elapsed, perSecond: done / elapsed, timedOut: done < ids.length };
 }
 
@@ -330,12 +331,17 @@ export async function discardHeldChecks(ctx, { pause = false } = {}) {
   const idle = await until('running checks to finish', async () => (await ctx.checkQueue.getActiveCount()) === 0, { timeoutMs: 10_000 }).catch(() => false);
   if (!idle) {
     const running = [ctx.worker, ctx.worker2].filter((w) => w && !w.exited);
-    for (const worker of running) await kill(worker);
+    await Promise.all(running.map((worker) => kill(worker)));
+    await workersGone(ctx);
     await ctx.checkQueue.obliterate({ force: true });
-    ctx.worker = await ctx.startWorker('worker-1');
-    if (running.length > 1) ctx.worker2 = await ctx.startWorker('worker-2');
+    [ctx.worker, ctx.worker2] = await ctx.startWorkers(...running.map((_, i) => `worker-${i + 1}`));
   }
   if (!pause) await ctx.checkQueue.resume();
+}
+
+/** After a kill, until Redis has seen the workers' connections close (so that the count of new ones is right). */
+async function workersGone(ctx) {
+  await until('killed workers to leave Redis', async () => (await ctx.checkQueue.getWorkersCount()) === 0, { timeoutMs: 15_000 }).catch(() => undefined);
 }
 
 /** A customs system sends a batch again when the api answers 503 (Retry-After), up to three times. */

@@ -98,7 +98,10 @@ export async function until(what, check, { timeoutMs = 60_000, everyMs = 200, pr
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (watched?.exited) throw new Error(`${watched.name} exited while waiting for ${what}:\n${watched.tail()}`);
-    const value = await check().catch(() => undefined);
+    const value = await check().catch((error) => {
+      if (error?.fatal) throw error;
+      return undefined;
+    });
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${watched ? `\n${watched.tail()}` : ''}`);
     await sleep(everyMs);
