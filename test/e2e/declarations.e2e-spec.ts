@@ -190,6 +190,35 @@ describe('declarations', () => {
       expect(stored.rows.map((r) => r.number)).toEqual(['MX-B-1']);
     });
 
+    it('draws a consent in the order of the batch, and counts each declaration against its licence, as one by one', async () => {
+      const capped = (await as(u.focalBo, 'post', '/api/v1/consents', { reference: 'BO-PIC-BATCH', type: 'written_consent', exportingCountry: 'MX', importingCountry: 'BO', hsCodes: ['280540'], quantityKg: 1000, purpose: 'allowed_use', validFrom: '2026-01-01', validTo: '2026-12-31' }).expect(201)).body;
+      const licenceBefore = (await as(u.focalMx, 'get', `/api/v1/licences/${licenceId}`)).body.usedQuantityKg;
+      const draw = (n: number, kg: number) => exportDeclaration({ number: `MX-BD-${n}`, consentReference: 'BO-PIC-BATCH', items: [{ hsCode: '280540', netMassKg: kg, valueUsd: kg * 50 }] });
+      const res = await as(u.systemMx, 'post', '/api/v1/declarations/batch', {
+        declarations: [draw(1, 400), exportDeclaration({ number: 'MX-BD-2', items: [{ hsCode: '902511', netMassKg: 10, valueUsd: 900 }] }), draw(3, 400), draw(4, 400), draw(5, 100)],
+      }).expect(200);
+      expect(res.body.results.map((r: { status: string }) => r.status)).toEqual(['created', 'created', 'created', 'created', 'created']);
+      const { rows } = await t.db.query(
+        `SELECT d.number, g.requested_kg::text AS requested, g.drawn_kg::text AS drawn FROM consent_drawdowns g JOIN declarations d ON d.id = g.declaration_id
+          WHERE g.consent_id = $1 ORDER BY d.number`,
+        [capped.id],
+      );
+      expect(rows).toEqual([
+        { number: 'MX-BD-1', requested: '400.000', drawn: '400.000' },
+        { number: 'MX-BD-3', requested: '400.000', drawn: '400.000' },
+        { number: 'MX-BD-4', requested: '400.000', drawn: '200.000' },
+        { number: 'MX-BD-5', requested: '100.000', drawn: '0.000' },
+      ]);
+      expect((await as(u.focalBo, 'get', `/api/v1/consents/${capped.id}`)).body).toMatchObject({ usedQuantityKg: 1000, remainingQuantityKg: 0 });
+      // Thermometers are a product: no licence or consent; the mercury counts against the licence in full.
+      const stored = await t.db.query(`SELECT number, licence_id, consent_id FROM declarations WHERE number LIKE 'MX-BD-%' ORDER BY number`);
+      expect(stored.rows.map((r) => [r.number, r.licence_id, r.consent_id])).toEqual([
+        ['MX-BD-1', licenceId, capped.id], ['MX-BD-2', null, null], ['MX-BD-3', licenceId, capped.id], ['MX-BD-4', licenceId, capped.id], ['MX-BD-5', licenceId, capped.id],
+      ]);
+      expect((await as(u.focalMx, 'get', `/api/v1/licences/${licenceId}`)).body.usedQuantityKg).toBe(licenceBefore + 1300);
+      expect((await t.db.query(`SELECT count(*)::int AS n FROM outbox WHERE payload->>'declarationId' = ANY ($1::text[])`, [res.body.results.map((r: { id: string }) => r.id)])).rows[0].n).toBe(5);
+    });
+
     it('refuses more than 1,000 declarations, and an empty batch', async () => {
       await as(u.systemMx, 'post', '/api/v1/declarations/batch', { declarations: Array.from({ length: 1001 }, () => ({})) }).expect(400);
       await as(u.systemMx, 'post', '/api/v1/declarations/batch', { declarations: [] }).expect(400);

@@ -3,3 +3,4 @@ export * from './declaration.dto.js';
 export * from './declarations.service.js';
 export * from './declarations.module.js';
 export * from './imports.service.js';
+export * from './declaration.fast-validation.js';

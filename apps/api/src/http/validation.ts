@@ -1,5 +1,6 @@
 import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { ValidationFailedError, validationDetails } from '@hgtrace/common';
+import { DeclarationDto, fastValidateDeclaration } from '@hgtrace/declarations';
 
 /**
  * How deeply a JSON body may nest. The deepest body of the API (a batch of declarations with their
@@ -21,11 +22,21 @@ export function pathNestedDeeperThan(value: unknown, max: number): string | null
   return null;
 }
 
+/**
+ * Bodies nested too deep are refused first. A declaration body (filing one, verify) that is valid
+ * beyond doubt takes the fast path, which builds the same DTO in a few µs instead of the ~150 µs of
+ * class-transformer and class-validator; anything else goes through class-validator, which names the
+ * problem.
+ */
 class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && value !== null && typeof value === 'object') {
       const path = pathNestedDeeperThan(value, MAX_BODY_DEPTH);
       if (path !== null) throw ValidationFailedError.of(path, `is nested deeper than ${MAX_BODY_DEPTH} levels`);
+      if (metadata.metatype === DeclarationDto) {
+        const dto = fastValidateDeclaration(value);
+        if (dto) return dto;
+      }
     }
     return super.transform(value, metadata);
   }
@@ -42,3 +53,4 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: (errors) => new ValidationFailedError(validationDetails(errors)),
   });
 }
+
