@@ -127,30 +127,26 @@ describe('concurrency', () => {
   });
 
   /**
-   * Two races in DeclarationsService (libs/declarations, reported, not ours to change here):
-   * - licences.used_quantity_kg is recomputed as a sum in an UPDATE whose snapshot predates the
-   *   concurrent declaration it waited for, so parallel declarations lose licence usage;
-   * - releaseRegistries locks the consent before the licence, countAgainstRegistries the licence
-   *   before the consent, so a cancellation or amendment racing a new declaration deadlocks, and
-   *   PostgreSQL aborts one of them (answered 409 "try again");
-   * - a batch takes the audit chain's head row with its first declaration and a licence with a later
-   *   one, a single filing the licence then the head: a batch spanning licences deadlocks with them.
-   * Un-skip these with the fix (lock the licence first in both, FOR NO KEY UPDATE; audit a batch once
-   * its declarations are stored).
+   * Races this suite once found in DeclarationsService, and their fixes:
+   * - licences.used_quantity_kg was recomputed in an UPDATE whose snapshot predated the concurrent
+   *   declaration it waited for, losing usage: the licences are now locked (FOR NO KEY UPDATE) before;
+   * - releasing took the consent before the licence, filing the licence before the consent, so a
+   *   cancellation or amendment racing a filing deadlocked: both now take licences, then consents;
+   * - a batch took the audit chain's head row early: audit events are now written last.
    */
-  describe('known races (reported)', () => {
-    it.skip('counts every licence usage in licences.used_quantity_kg under parallel declarations', async () => {
+  describe('races once reported, now fixed', () => {
+    it('counts every licence usage in licences.used_quantity_kg under parallel declarations', async () => {
       const { requested, ledger: after } = await parallelDeclarations();
       expect(after).toMatchObject({ licenceUsed: requested, licenceUsages: requested });
     });
 
-    it.skip('never deadlocks a cancellation or an amendment with a new declaration on the same consent and licence', async () => {
+    it('never deadlocks a cancellation or an amendment with a new declaration on the same consent and licence', async () => {
       const { changes, filings, ledger: after } = await mixedRace();
       expect([statuses(changes), statuses(filings)]).toEqual([Array(8).fill(200), Array(10).fill(201)]);
       expect(after.licenceUsed).toBe(after.licenceUsages);
     });
 
-    it.skip('never deadlocks a batch that spans licences with single filings on them', async () => {
+    it('never deadlocks a batch that spans licences with single filings on them', async () => {
       const [a, b] = [await registries(undefined, undefined), await registries(undefined, undefined)];
       const answers = await Promise.all([
         ...Array.from({ length: 6 }, () => as(u.systemMx, 'post', '/api/v1/declarations/batch', { declarations: [a.declaration(10), b.declaration(10), a.declaration(10)] })),

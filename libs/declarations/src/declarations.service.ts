@@ -476,14 +476,19 @@ export class DeclarationsService {
     }
   }
 
-  /** Gives back what the declaration took from licences and consents. */
+  /**
+   * Gives back what the declaration took from licences and consents: licences first, then consents,
+   * each locked in id order as countAgainstRegistries takes them, so a cancellation or an amendment
+   * never deadlocks with a filing on the same licence and consent.
+   */
   private async releaseRegistries(manager: EntityManager, id: string): Promise<void> {
-    const drawn: { consent_id: string }[] = await manager.query(`SELECT consent_id FROM consent_drawdowns WHERE declaration_id = $1`, [id]);
-    for (const { consent_id } of drawn) await this.consents.release(manager, consent_id, id);
+    await manager.query(`SELECT 1 FROM licences WHERE id IN (SELECT licence_id FROM licence_usages WHERE declaration_id = $1) ORDER BY id FOR NO KEY UPDATE`, [id]);
     const used = rowsOf<{ licence_id: string }>(await manager.query(`DELETE FROM licence_usages WHERE declaration_id = $1 RETURNING licence_id`, [id]));
-    for (const { licence_id } of used) {
-      await manager.query(`UPDATE licences SET used_quantity_kg = (SELECT coalesce(sum(quantity_kg), 0) FROM licence_usages WHERE licence_id = $1) WHERE id = $1`, [licence_id]);
+    for (const licenceId of [...new Set(used.map((u) => u.licence_id))].sort()) {
+      await manager.query(`UPDATE licences SET used_quantity_kg = (SELECT coalesce(sum(quantity_kg), 0) FROM licence_usages WHERE licence_id = $1) WHERE id = $1`, [licenceId]);
     }
+    const drawn: { consent_id: string }[] = await manager.query(`SELECT consent_id FROM consent_drawdowns WHERE declaration_id = $1 ORDER BY consent_id`, [id]);
+    for (const { consent_id } of drawn) await this.consents.release(manager, consent_id, id);
     await manager.query(`UPDATE declarations SET licence_id = NULL, consent_id = NULL WHERE id = $1`, [id]);
   }
 
