@@ -18,7 +18,7 @@ describe('fault: PostgreSQL stopped', () => {
     await app.startApi();
     await app.startWorker();
     officer = await app.createUser('customs_officer', ['MX']);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => stack?.close());
 

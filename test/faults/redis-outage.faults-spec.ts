@@ -21,7 +21,7 @@ describe('fault: Redis stopped while declarations arrive', () => {
     await app.startWorker();
     officer = await app.createUser('customs_officer', ['MX']);
     checks = app.queue('crosscheck');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => stack?.close());
 

@@ -17,7 +17,7 @@ describe('fault: worker stopped with SIGTERM during a job', () => {
     await seedShipments(app.db, 600);
     await app.startApi();
     runs = app.queue('runs');
-  }, 120_000);
+  }, 300_000);
 
   afterAll(() => stack?.close());
 
