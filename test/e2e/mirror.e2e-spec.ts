@@ -119,6 +119,23 @@ describe('mirror statistics and unit values', () => {
     expect((await flags('MIRROR_GAP'))[1].summary).toContain('2,500 kg (100.0 %) more arrived than was exported');
   });
 
+  it('raises MIRROR_GAP only past both tolerances, 25 % and 100 kg', async () => {
+    // Argentina and its partners file no declarations: their Comtrade records are the mirror.
+    const record = (reporter: string, partner: string, flow: string, kg: number) =>
+      t.db.query(`INSERT INTO comtrade_records (reporter, partner, flow, year, hs_code, net_mass_kg, value_usd, source) VALUES ($1, $2, $3, 2025, '280540', $4, 0, 'test')`, [reporter, partner, flow, kg]);
+    const pairs: [string, number, number][] = [['CL', 1000, 760], ['UY', 1000, 740], ['PY', 100, 10], ['BR', 300, 190], ['EC', 1000, 1249]];
+    for (const [partner, exported, imported] of pairs) {
+      await record('AR', partner, 'export', exported);
+      await record(partner, 'AR', 'import', imported);
+    }
+    await run({ asOf: '2026-11-01' });
+    const subjects = (await flags('MIRROR_GAP')).map((f) => f.subject).filter((s: string) => s.startsWith('mirror:AR:'));
+    // CL: 240 kg, 24 % (under 25 %); UY: 260 kg, 26 %; PY: 90 kg (under 100 kg) at 90 %; BR: 110 kg, 36.7 %; EC: 249 kg, 19.9 % the other way.
+    expect(subjects).toEqual(['mirror:AR:BR:280540:2025', 'mirror:AR:UY:280540:2025']);
+    const [row] = (await as(u.analyst, 'get', '/api/v1/mirror?country=AR&partner=EC').expect(200)).body.items;
+    expect(row).toMatchObject({ exportedKg: 1000, importedKg: 1249, gapKg: -249, gapRatio: 0.1994, exportSource: 'comtrade', importSource: 'comtrade' });
+  });
+
   it('refuses bad files and bad queries with a clear message', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'comtrade-'));
     writeFileSync(join(dir, 'wrong.csv'), 'country,number,date\nMX,1,2025-01-01\n');
