@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
+import { eventually } from '@hgtrace/testing';
 import { type Child, freePort, makeWorkDir, removeWorkDir, spawnChild } from './processes.js';
 import { PostgresInstance } from './postgres.js';
 import { RedisInstance, type RedisInstanceOptions } from './redis.js';
@@ -251,21 +252,10 @@ export class HgtraceDeployment {
    * carries the last value or error seen and the tail of every process's output.
    */
   async eventually<T>(probe: () => Promise<T | undefined | false>, timeoutMs: number, what: string, intervalMs = 100): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const value = await probe();
-        if (value !== undefined && value !== false) return value;
-        last = value;
-      } catch (error) {
-        last = error;
-      }
-      if (Date.now() > deadline) {
-        const seen = last instanceof Error ? last.message : JSON.stringify(last);
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${seen}\n${this.logs().slice(-6000)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    try {
+      return await eventually(probe, timeoutMs, what, intervalMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${this.logs().slice(-6000)}`);
     }
   }
 
