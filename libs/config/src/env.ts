@@ -79,6 +79,13 @@ export class Env {
   @IsInt() @Min(1) @Max(256)
   WORKER_CONCURRENCY: number = 8;
 
+  /**
+   * Declaration checks a worker process checks together in one transaction. It holds up to twice this
+   * many check jobs at once, so that one batch fills while the one before runs.
+   */
+  @IsInt() @Min(1) @Max(1000)
+  CHECK_BATCH_SIZE: number = 100;
+
   /** How long a job may run without renewing its lock before it counts as stalled and runs again elsewhere, in ms. */
   @IsInt() @Min(1000) @Max(600000)
   JOB_LOCK_MS: number = 30000;

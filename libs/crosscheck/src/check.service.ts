@@ -23,6 +23,14 @@ const DECLARATION_SELECT = `
             FROM declaration_items i WHERE i.declaration_id = d.id) AS items
     FROM declarations d`;
 
+export interface CheckRequest {
+  declarationId: string;
+  /** The version the job was queued for: a check of an older version does nothing. */
+  version: number;
+}
+
+export type CheckOutcome = 'checked' | 'superseded' | 'missing';
+
 export interface StoredDeclaration extends DeclarationContent {
   id: string;
   version: number;
@@ -46,14 +54,34 @@ export class CheckService {
     private readonly pairs: PairCheckService,
   ) {}
 
-  async check(declarationId: string, version: number): Promise<'checked' | 'superseded' | 'missing'> {
+  async check(declarationId: string, version: number): Promise<CheckOutcome> {
+    const [outcome] = await this.checkMany([{ declarationId, version }]);
+    return outcome;
+  }
+
+  /**
+   * Checks several declarations in one transaction, as a worker does with the check jobs it holds at
+   * once: the compliance rules on all of them, then matching for the union of the exports they affect,
+   * in the same fixed number of set-based queries as a single check. The declaration rows are locked
+   * FOR NO KEY UPDATE in id order (two checks of one declaration serialise; a match inserted by another
+   * check still takes its KEY SHARE lock); a request for a version since amended is `superseded`.
+   * The outcomes are in the order of the requests.
+   */
+  async checkMany(requests: CheckRequest[]): Promise<CheckOutcome[]> {
+    if (requests.length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
-      const [declaration] = await this.load(manager, `WHERE d.id = $1 FOR UPDATE`, [declarationId]);
-      if (!declaration) return 'missing';
-      if (declaration.version !== version) return 'superseded';
-      await this.checkCompliance(manager, [declaration]);
-      await this.pairs.checkExports(manager, await this.pairs.exportsAffectedBy(manager, declaration.id));
-      return 'checked';
+      const ids = [...new Set(requests.map((r) => r.declarationId))].sort();
+      const declarations = new Map((await this.load(manager, `WHERE d.id = ANY ($1) ORDER BY d.id FOR NO KEY UPDATE`, [ids])).map((d) => [d.id, d]));
+      const outcomes = requests.map((r): CheckOutcome => {
+        const declaration = declarations.get(r.declarationId);
+        return !declaration ? 'missing' : declaration.version !== r.version ? 'superseded' : 'checked';
+      });
+      const due = [...new Set(requests.filter((_, i) => outcomes[i] === 'checked').map((r) => r.declarationId))].map((id) => declarations.get(id)!);
+      if (due.length > 0) {
+        await this.checkCompliance(manager, due);
+        await this.pairs.checkExports(manager, await this.pairs.exportsAffectedBy(manager, due.map((d) => d.id)));
+      }
+      return outcomes;
     });
   }
 

@@ -45,30 +45,46 @@ export class PairCheckService {
     };
   }
 
-  /** The exports whose matching a change to `declarationId` may affect: itself if an export, else the exports its import could belong to. */
-  async exportsAffectedBy(manager: EntityManager, declarationId: string): Promise<string[]> {
+  /**
+   * The exports whose matching a change to these declarations may affect: an export itself; for an
+   * import, the exports its transport document or containers tie it to, the exports it was matched
+   * to, and only when no export's documents claim it, the exports it may match by attributes (same
+   * route, within the window, sharing an HS heading; any export for an undocumented import, the
+   * undocumented ones for a documented import). An export tied to an import now may give up imports
+   * it held by attributes: the exports that could take those are affected too.
+   */
+  async exportsAffectedBy(manager: EntityManager, declarationIds: string[]): Promise<string[]> {
+    if (declarationIds.length === 0) return [];
     const rows: { id: string }[] = await manager.query(
-      `WITH d AS (SELECT * FROM declarations WHERE id = $1)
+      `WITH d AS (
+         SELECT d.id, d.flow, d.country, d.partner_country, d.date, d.transport_document_key,
+                ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
+           FROM declarations d WHERE d.id = ANY ($1)),
+       tied AS (
+         SELECT d.id AS import_id, e.id FROM d JOIN declarations e ON e.transport_document_key = d.transport_document_key
+          WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'
+         UNION
+         SELECT d.id, e.id FROM d JOIN declaration_containers dc ON dc.declaration_id = d.id JOIN declaration_containers ec ON ec.container_key = dc.container_key
+           JOIN declarations e ON e.id = ec.declaration_id
+          WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled')
        SELECT d.id FROM d WHERE d.flow = 'export'
        UNION
-       SELECT e.id FROM d JOIN declarations e ON e.transport_document_key = d.transport_document_key
-        WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'
+       SELECT id FROM tied
        UNION
-       SELECT e.id FROM d JOIN declaration_containers dc ON dc.declaration_id = d.id JOIN declaration_containers ec ON ec.container_key = dc.container_key
-         JOIN declarations e ON e.id = ec.declaration_id
-        WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'
+       SELECT m.export_id FROM matches m WHERE m.import_id = ANY ($1)
        UNION
-       -- Exports it may match by attributes: any in the window for an undocumented import, the undocumented ones for a documented import.
        SELECT e.id FROM d JOIN declarations e ON e.partner_country = d.country AND e.country = d.partner_country AND e.flow = 'export'
                                         AND e.date BETWEEN d.date - $2::int AND d.date + $3::int
-        WHERE d.flow = 'import' AND d.transport_document_key IS NULL AND e.status <> 'cancelled'
+        WHERE d.flow = 'import' AND e.status <> 'cancelled' AND (d.transport_document_key IS NULL OR e.transport_document_key IS NULL)
+          AND NOT EXISTS (SELECT 1 FROM tied t WHERE t.import_id = d.id)
+          AND EXISTS (SELECT 1 FROM declaration_items ei WHERE ei.declaration_id = e.id AND left(ei.hs_code, 4) = ANY (d.headings))
        UNION
-       SELECT e.id FROM d JOIN declarations e ON e.partner_country = d.country AND e.country = d.partner_country AND e.flow = 'export'
-                                        AND e.transport_document_key IS NULL AND e.date BETWEEN d.date - $2::int AND d.date + $3::int
-        WHERE d.flow = 'import' AND d.transport_document_key IS NOT NULL AND e.status <> 'cancelled'
-       UNION
-       SELECT m.export_id FROM matches m WHERE m.import_id = $1`,
-      [declarationId, this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
+       SELECT r.id FROM (SELECT DISTINCT id FROM tied) t JOIN matches m ON m.export_id = t.id AND m.basis = 'attributes'
+         JOIN declarations i ON i.id = m.import_id
+         JOIN declarations r ON r.country = i.partner_country AND r.partner_country = i.country AND r.flow = 'export'
+                            AND r.date BETWEEN i.date - $2::int AND i.date + $3::int
+        WHERE r.status <> 'cancelled'`,
+      [declarationIds, this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
     );
     return rows.map((r) => r.id).sort();
   }

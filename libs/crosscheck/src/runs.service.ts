@@ -122,7 +122,7 @@ export class RunsService {
       // Licence usage is read once for the run: every chunk judges against the same totals.
       const usage = await this.facts.licenceUsage(this.dataSource.manager);
       await this.chunks(runId, phases.compliance, run.last_id, async (manager, ids) => {
-        await this.checks.checkCompliance(manager, await this.checks.load(manager, `WHERE d.id = ANY ($1) ORDER BY d.id FOR UPDATE`, [ids]), usage);
+        await this.checks.checkCompliance(manager, await this.checks.load(manager, `WHERE d.id = ANY ($1) ORDER BY d.id FOR NO KEY UPDATE`, [ids]), usage);
       });
       await this.dataSource.query(`UPDATE crosscheck_runs SET phase = 'pairs', last_id = NULL WHERE id = $1`, [runId]);
       run.phase = 'pairs';

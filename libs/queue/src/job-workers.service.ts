@@ -8,6 +8,8 @@ import { createRedis } from './redis.js';
 export interface JobHandler<P = unknown> {
   readonly queue: string;
   readonly name: string;
+  /** Jobs of this name one worker process runs at once, if not WORKER_CONCURRENCY (a queue's worker takes the largest of its handlers'). */
+  readonly concurrency?: number;
   handle(payload: P, job: { id: string; attempt: number }): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export class JobWorkers implements OnModuleDestroy {
       byQueue.set(handler.queue, names);
     }
     for (const [queue, names] of byQueue) {
+      const concurrency = Math.max(...[...names.values()].map((h) => h.concurrency ?? this.env.WORKER_CONCURRENCY));
       const connection = createRedis(this.env.REDIS_URL, 'worker');
       this.connections.push(connection);
       const worker = new Worker(
@@ -46,7 +49,7 @@ export class JobWorkers implements OnModuleDestroy {
           if (!handler) throw new Error(`no handler for job ${job.name} on queue ${queue}`);
           await handler.handle(job.data, { id: job.id ?? '', attempt: job.attemptsMade + 1 });
         },
-        { connection, prefix: this.env.QUEUE_PREFIX, concurrency: this.env.WORKER_CONCURRENCY, lockDuration: this.env.JOB_LOCK_MS, stalledInterval: this.env.JOB_LOCK_MS, maxStalledCount: 3 },
+        { connection, prefix: this.env.QUEUE_PREFIX, concurrency, lockDuration: this.env.JOB_LOCK_MS, stalledInterval: this.env.JOB_LOCK_MS, maxStalledCount: 3 },
       );
       worker.on('failed', (job, error) => this.logger.warn(`job ${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${error.message}`));
       worker.on('error', (error) => this.logger.warn(`worker on ${queue}: ${error.message}`));

@@ -1,0 +1,12 @@
+import autocannon from 'autocannon';
+import { buildWorld, apiBody, declarations, addDays } from './lib/world.mjs';
+const base = process.env.BASE;
+const post = async (path, token, body) => { const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) }); return r.json(); };
+const admin = (await post('/api/v1/auth/login', null, { email: 'bench-admin@hgtrace.local', password: 'bench-admin-password' })).accessToken;
+const email = `probe-${Date.now()}@bench.local`;
+const user = await post('/api/v1/users', admin, { email, password: 'bench-system-password', role: 'system', countries: ['MX'] });
+const token = (await post(`/api/v1/users/${user.id}/tokens`, admin, { name: 'probe' })).token;
+const world = buildWorld({ declarations: 10000, seed: 42 });
+const sample = [...declarations(world, { prefix: 'V', count: 2000, from: addDays(world.today, -60), to: addDays(world.today, -1), seed: 51 })].find((d) => d.country === 'MX' && d.partnerCountry === 'BO' && d.flow === 'export' && d.consentReference && d.items.length === 1);
+const r = await autocannon({ connections: Number(process.env.CONN ?? 50), duration: Number(process.env.SECS ?? 10), url: `${base}/api/v1/declarations/verify`, method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(apiBody(sample)) });
+console.log('verify', r.requests.average, '/s p50', r.latency.p50, 'p99', r.latency.p99, 'non2xx', r.non2xx);

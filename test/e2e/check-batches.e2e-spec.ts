@@ -1,0 +1,138 @@
+import { CheckService, COMPLIANCE_CODES, PAIR_CODES, RunsService } from '@hgtrace/crosscheck';
+import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
+
+/**
+ * Background checks in batches, in any order, must end where a full run ends: the declarations of a
+ * busy route (documented and undocumented shipments, documents written differently, containers only,
+ * split shipments, competing undocumented exports in the same weeks, missing and orphan imports) are
+ * filed shuffled, imports often before their exports, checked in batches of random sizes, some at
+ * the same time; then a run re-checks everything and must change no match and no flag.
+ */
+describe('checks in batches agree with a run', () => {
+  let t: TestApp;
+  const u: Record<string, TestUser> = {};
+  const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
+
+  /** mulberry32: the same data for the same seed. */
+  function prng(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let x = Math.imul(a ^ (a >>> 15), 1 | a);
+      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+      return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
+
+  /** Export and import bodies of `count` shipments from MX to BO and PE in the year given. */
+  function shipments(seed: number, count: number, year: number): Record<string, unknown>[] {
+    const random = prng(seed);
+    const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)];
+    const bodies: Record<string, unknown>[] = [];
+    const consignees = ['Importadora Andina SRL', 'IMPORTADORA ANDINA S.R.L.', 'Quimica Lima SAC', 'Comercial Pacifico Ltda'];
+    for (let n = 0; n < count; n++) {
+      const to = random() < 0.75 ? 'BO' : 'PE';
+      const kg = Math.round(200 + random() * 3000);
+      const date = addDays(`${year}-02-01`, Math.floor(random() * 200));
+      const consignee = pick(consignees);
+      const hs = random() < 0.8 ? '280540' : '285210';
+      const kind = random();
+      // Documents: both sides (written differently at times), containers only, export only, import only, neither.
+      const documented = kind < 0.45 ? 'both' : kind < 0.55 ? 'containers' : kind < 0.65 ? 'export' : kind < 0.75 ? 'import' : 'neither';
+      const document = `MSCU${seed}${String(n).padStart(6, '0')}`;
+      const container = `TGHU${seed}${String(n).padStart(6, '0')}`;
+      const docs = (side: 'export' | 'import') => ({
+        transportDocument: documented === 'both' || documented === side ? (side === 'import' && random() < 0.3 ? document.toLowerCase().replace(/^(.{4})/, '$1-') : document) : undefined,
+        containers: documented === 'containers' ? [container] : undefined,
+      });
+      const number = `${year}-${seed}-${n}`;
+      bodies.push({
+        country: 'MX', flow: 'export', number: `MX-${number}`, date, trader: { nationalId: 'MXA-1', name: 'Minera del Norte SA de CV' },
+        counterparty: { name: consignee, country: to }, partnerCountry: to, originCountry: 'MX', ...docs('export'), transportMode: 'sea',
+        items: [{ hsCode: hs, netMassKg: kg, valueUsd: kg * 54 }],
+      });
+      const fate = random();
+      if (fate < 0.08) continue; // never arrives
+      const parts = fate < 0.16 ? [Math.round(kg * 0.6), kg - Math.round(kg * 0.6)] : [fate < 0.22 ? Math.round(kg * 1.4) : kg];
+      parts.forEach((partKg, i) =>
+        bodies.push({
+          country: to, flow: 'import', number: `${to}-${number}-${i}`, date: addDays(date, 5 + Math.floor(random() * 40)),
+          trader: { nationalId: `${to}I-1`, name: consignee }, counterparty: { name: 'MINERA DEL NORTE S.A. DE C.V.', country: 'MX' }, partnerCountry: 'MX', originCountry: 'MX',
+          ...docs('import'), transportMode: 'sea', items: [{ hsCode: fate > 0.95 ? '251710' : hs, netMassKg: partKg, valueUsd: Math.round(partKg * 57) }],
+        }),
+      );
+      // Now and then, an import nobody exported.
+      if (random() < 0.05) {
+        bodies.push({
+          country: to, flow: 'import', number: `${to}-${number}-orphan`, date: addDays(date, 3), trader: { nationalId: `${to}I-1`, name: consignee },
+          counterparty: { name: 'Proveedor Desconocido', country: 'MX' }, partnerCountry: 'MX', originCountry: 'MX', transportMode: 'sea',
+          items: [{ hsCode: hs, netMassKg: kg, valueUsd: kg * 50 }],
+        });
+      }
+    }
+    // Shuffled: imports often arrive before their exports.
+    for (let i = bodies.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [bodies[i], bodies[j]] = [bodies[j], bodies[i]];
+    }
+    return bodies;
+  }
+
+  const snapshot = async () => ({
+    matches: (await t.db.query(`SELECT e.number AS export, i.number AS import, m.basis FROM matches m JOIN declarations e ON e.id = m.export_id JOIN declarations i ON i.id = m.import_id ORDER BY 1, 2`)).rows,
+    flags: (
+      await t.db.query(
+        `SELECT code, subject, summary FROM flags WHERE holds AND code = ANY ($1) AND (subject LIKE 'export:%' OR subject LIKE 'declaration:%') ORDER BY code, subject`,
+        [[...PAIR_CODES, ...COMPLIANCE_CODES]],
+      )
+    ).rows,
+  });
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    for (const c of ['MX', 'BO', 'PE']) u[`system${c}`] = await createUser(t, 'system', [c]);
+    u.analyst = await createUser(t, 'analyst', ['*']);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it.each([
+    [1, 2025],
+    [2, 2026],
+  ])('seed %i: batched checks in shuffled order leave what a run leaves', async (seed, year) => {
+    const bodies = shipments(seed, 120, year);
+    for (const country of ['MX', 'BO', 'PE']) {
+      const own = bodies.filter((b) => b.country === country);
+      for (let i = 0; i < own.length; i += 60) {
+        const res = await as(u[`system${country}`], 'post', '/api/v1/declarations/batch', { declarations: own.slice(i, i + 60) }).expect(200);
+        expect(res.body.results.filter((r: { status: string }) => r.status !== 'created')).toEqual([]);
+      }
+    }
+    const { rows: filed } = await t.db.query(`SELECT id, version FROM declarations WHERE number LIKE $1 ORDER BY random()`, [`%${year}-${seed}-%`]);
+    expect(filed.length).toBe(bodies.length);
+
+    // Batches of 1 to 40, three at a time, in the order the declarations came.
+    const checks = t.app.get(CheckService);
+    const random = prng(seed * 7);
+    const batches: { declarationId: string; version: number }[][] = [];
+    for (let i = 0; i < filed.length; ) {
+      const size = 1 + Math.floor(random() * 40);
+      batches.push(filed.slice(i, i + size).map((r) => ({ declarationId: r.id, version: r.version })));
+      i += size;
+    }
+    for (let i = 0; i < batches.length; i += 3) {
+      const outcomes = await Promise.all(batches.slice(i, i + 3).map((b) => checks.checkMany(b)));
+      expect(outcomes.flat().every((o) => o === 'checked')).toBe(true);
+    }
+    const checked = await snapshot();
+    expect(checked.matches.length).toBeGreaterThan(bodies.length / 3);
+    expect(checked.flags.map((f) => f.code)).toEqual(expect.arrayContaining(['QUANTITY_MISMATCH', 'HS_CODE_MISMATCH']));
+
+    const run = (await as(u.analyst, 'post', '/api/v1/crosscheck/runs', {}).expect(202)).body;
+    await t.app.get(RunsService).execute(run.id);
+    expect((await as(u.analyst, 'get', `/api/v1/crosscheck/runs/${run.id}`).expect(200)).body.status).toBe('completed');
+    expect(await snapshot()).toEqual(checked);
+  }, 120_000);
+});
