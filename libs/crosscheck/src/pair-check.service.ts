@@ -206,8 +206,9 @@ export class PairCheckService {
 
   /**
    * The exports competing with each undocumented export for its imports: same route, dated within
-   * the window of those imports, and not tied to an import by their documents (as stored, or as this
-   * check has just found for the exports it is matching).
+   * the window of those imports, and not tied to an import by their documents (as stored, as this
+   * check has just found for the exports it is matching, or through a transport document shared with
+   * an import at their destination).
    */
   private async rivalsOf(
     manager: EntityManager,
@@ -225,7 +226,11 @@ export class PairCheckService {
          JOIN declarations d ON d.country = r.country AND d.partner_country = r.partner AND d.flow = 'export'
                             AND d.date BETWEEN r."from" - $2::int AND r."to" + $3::int
         WHERE d.status <> 'cancelled' AND d.id <> r.id
-          AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')`,
+          AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')
+          -- Nor an export whose transport document ties it to an import at its destination: matching
+          -- keeps only that import (selectMatches), whether or not its check has stored the match yet.
+          AND NOT EXISTS (SELECT 1 FROM declarations i WHERE i.transport_document_key = d.transport_document_key AND i.flow = 'import'
+                             AND i.country = d.partner_country AND i.status <> 'cancelled')`,
       [JSON.stringify(ranges), this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
     );
     const documented = (id: string) => selected.get(id)?.matches.some((m) => m.basis !== 'attributes') ?? false;

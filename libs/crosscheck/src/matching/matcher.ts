@@ -19,9 +19,30 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((utcOf(to) - utcOf(from)) / DAY_MS);
 }
 
+/** Dates repeat across thousands of comparisons: each is parsed once (a day per key, so the map stays small). */
+const utcOfDate = new Map<string, number>();
+
 function utcOf(date: string): number {
-  const [year, month, day] = date.split('-').map(Number);
-  return Date.UTC(year, month - 1, day);
+  let utc = utcOfDate.get(date);
+  if (utc === undefined) {
+    const [year, month, day] = date.split('-').map(Number);
+    utc = Date.UTC(year, month - 1, day);
+    if (utcOfDate.size >= 100_000) utcOfDate.clear();
+    utcOfDate.set(date, utc);
+  }
+  return utc;
+}
+
+/** An HS heading set per shipment, computed once per shipment object. */
+const headingsOf = new WeakMap<ShipmentFacts, Set<string>>();
+
+function headings(s: ShipmentFacts): Set<string> {
+  let set = headingsOf.get(s);
+  if (!set) {
+    set = new Set(s.items.map((item) => hsDigits(item.hsCode).slice(0, 4)));
+    headingsOf.set(s, set);
+  }
+  return set;
 }
 
 /** The HS digits of a code, whether written 280540 or 2805.40. */
@@ -30,6 +51,7 @@ export function hsDigits(hsCode: string): string {
 }
 
 export function sharedContainers(a: ShipmentFacts, b: ShipmentFacts): string[] {
+  if (a.containerKeys.length === 0 || b.containerKeys.length === 0) return [];
   const keys = new Set(b.containerKeys);
   return [...new Set(a.containerKeys)].filter((key) => keys.has(key)).sort();
 }
@@ -54,8 +76,10 @@ function attributesMatch(exp: ShipmentFacts, imp: ShipmentFacts, options: Matchi
   if (imp.country !== exp.partnerCountry || imp.partnerCountry !== exp.country) return false;
   const days = daysBetween(exp.date, imp.date);
   if (days < -options.dateToleranceDays || days > options.windowDays) return false;
-  const exportHeadings = new Set(exp.items.map((item) => hsDigits(item.hsCode).slice(0, 4)));
-  if (!imp.items.some((item) => exportHeadings.has(hsDigits(item.hsCode).slice(0, 4)))) return false;
+  const exportHeadings = headings(exp);
+  let shared = false;
+  for (const heading of headings(imp)) if (exportHeadings.has(heading)) shared = true;
+  if (!shared) return false;
   return attributeScore(exp, imp) >= options.counterpartySimilarity;
 }
 

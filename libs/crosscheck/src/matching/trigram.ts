@@ -7,8 +7,8 @@ import { normaliseName } from '../compliance/name-normaliser.js';
  * trigrams the two names share over the number of distinct trigrams of both.
  */
 export function trigramSimilarity(a: string, b: string): number {
-  const left = trigrams(a);
-  const right = trigrams(b);
+  const left = trigramsOf(a);
+  const right = trigramsOf(b);
   if (left.size === 0 && right.size === 0) return 0;
   let shared = 0;
   for (const trigram of left) if (right.has(trigram)) shared++;
@@ -17,7 +17,46 @@ export function trigramSimilarity(a: string, b: string): number {
 
 /** Similarity of two trader names once accents, case, punctuation and legal forms are set aside. */
 export function nameSimilarity(a: string, b: string): number {
-  return trigramSimilarity(normaliseName(a), normaliseName(b));
+  const key = `${a}\u0000${b}`;
+  let score = similarities.get(key);
+  if (score === undefined) {
+    score = trigramSimilarity(normalised(a), normalised(b));
+    remember(similarities, key, score);
+  }
+  return score;
+}
+
+/*
+ * Matching compares the same few thousand trader names again and again (every export of a route with
+ * every import of its window): their normal forms, trigram sets and pairwise scores are kept, in maps
+ * emptied when they grow past a bound so that memory stays flat over a run of millions.
+ */
+const CACHE_LIMIT = 50_000;
+const normalForms = new Map<string, string>();
+const trigramSets = new Map<string, Set<string>>();
+const similarities = new Map<string, number>();
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+}
+
+function normalised(name: string): string {
+  let form = normalForms.get(name);
+  if (form === undefined) {
+    form = normaliseName(name);
+    remember(normalForms, name, form);
+  }
+  return form;
+}
+
+function trigramsOf(text: string): Set<string> {
+  let set = trigramSets.get(text);
+  if (set === undefined) {
+    set = trigrams(text);
+    remember(trigramSets, text, set);
+  }
+  return set;
 }
 
 function trigrams(text: string): Set<string> {
