@@ -160,14 +160,31 @@ export class ComplianceFactsService {
     const drawnByOthers = (consent: ConsentRow, declarationId: string | null) =>
       kgMinus(Number(consent.used_total), declarationId ? (ownDraw.get(`${declarationId}:${consent.id}`) ?? 0) : 0);
 
+    // Indexed once, so that a chunk of thousands finds each declaration's rows without scanning them all.
+    const groupBy = <T>(rows: T[], key: (row: T) => string) => {
+      const groups = new Map<string, T[]>();
+      for (const row of rows) {
+        const k = key(row);
+        const group = groups.get(k);
+        if (group) group.push(row);
+        else groups.set(k, [row]);
+      }
+      return groups;
+    };
+    const licencesOfTrader = groupBy(licenceRows, (r) => `${r.country}:${r.trader_national_id}`);
+    const citedByNumber = new Map(citedRows.map((r) => [`${r.country}:${r.number}`, r]));
+    const consentsOfPair = groupBy(consentRows, (r) => [r.exporting_country, r.importing_country].sort().join(':'));
+    const referencedBy = groupBy(referencedRows, (r) => r.reference);
+
     return requests.map(({ content, declarationId }) => {
       const licence = (r: LicenceRow) => toLicenceFacts(r, content.date, usedByOthers(r, declarationId));
       const consent = (r: ConsentRow) => toConsentFacts(r, drawnByOthers(r, declarationId));
       const between = (r: ConsentRow) => [r.exporting_country, r.importing_country].every((c) => c === content.country || c === content.partnerCountry);
-      const citedLicence = content.licenceNumber ? citedRows.find((r) => r.country === content.country && r.number === content.licenceNumber) : undefined;
+      const citedLicence = content.licenceNumber ? citedByNumber.get(`${content.country}:${content.licenceNumber}`) : undefined;
       // A reference may exist between several pairs: the one between these two countries first, then the oldest.
-      const referenced = content.consentReference ? referencedRows.filter((r) => r.reference === content.consentReference) : [];
+      const referenced = content.consentReference ? (referencedBy.get(content.consentReference) ?? []) : [];
       const citedConsent = referenced.find(between) ?? referenced[0];
+      const pairConsents = (consentsOfPair.get([content.country, content.partnerCountry].sort().join(':')) ?? []).filter(between);
       return {
         declaration: {
           country: content.country,
@@ -183,9 +200,9 @@ export class ComplianceFactsService {
           items: content.items.map((i) => ({ ...i, description: i.description ?? null, mercuryClass: this.reference.mercuryClassOf(i.hsCode) })),
         },
         traderRegistered: registered.has(`${content.country}:${content.trader.nationalId}`),
-        traderLicences: licenceRows.filter((r) => r.country === content.country && r.trader_national_id === content.trader.nationalId).map(licence),
+        traderLicences: (licencesOfTrader.get(`${content.country}:${content.trader.nationalId}`) ?? []).map(licence),
         citedLicence: citedLicence ? licence(citedLicence) : null,
-        pairConsents: consentRows.filter(between).map(consent),
+        pairConsents: pairConsents.map(consent),
         citedConsent: citedConsent ? consent(citedConsent) : null,
         partySince: {
           country: this.reference.country(content.country)?.minamataPartySince ?? null,
