@@ -4,7 +4,7 @@ import type { RuleCode } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { ReferenceService } from '@hgtrace/reference';
-import { assignAttributeMatches, attributeScore, type Match, matchBasis, type MatchingOptions, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
+import { assignAttributeMatches, attributeScore, hsDigits, type Match, matchBasis, type MatchingOptions, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
 
 /** The codes the pair check owns, per export: it raises and closes these, and only these. */
 export const PAIR_CODES: readonly RuleCode[] = ['ROUTE_MISMATCH', 'QUANTITY_MISMATCH', 'HS_CODE_MISMATCH', 'COUNTERPARTY_MISMATCH', 'DATE_ANOMALY', 'VALUE_ANOMALY'];
@@ -185,7 +185,10 @@ export class PairCheckService {
          SELECT e.id, d.id, e.headings FROM e JOIN declarations d
              ON d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import' AND d.transport_document_key IS NULL
             AND d.date BETWEEN e.date - $2::int AND e.date + $3::int
-          WHERE e.document IS NOT NULL AND d.status <> 'cancelled') a
+          WHERE e.document IS NOT NULL AND d.status <> 'cancelled'
+            -- An export its document ties to an import at its destination keeps only that import (selectMatches).
+            AND NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.document AND t.flow = 'import'
+                               AND t.country = e.partner_country AND t.status <> 'cancelled')) a
         JOIN declarations d ON d.id = a.import_id
         WHERE EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (a.headings))
           -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
@@ -218,14 +221,18 @@ export class PairCheckService {
   ): Promise<Map<string, ShipmentFacts[]>> {
     if (undocumented.length === 0) return new Map();
     const ranges = undocumented.map((exp) => {
-      const dates = (candidates.get(exp.id) ?? []).filter((c) => matchBasis(exp, c, this.options) === 'attributes').map((i) => i.date).sort();
-      return { id: exp.id, country: exp.country, partner: exp.partnerCountry, from: dates[0], to: dates.at(-1)! };
+      const imports = (candidates.get(exp.id) ?? []).filter((c) => matchBasis(exp, c, this.options) === 'attributes');
+      const dates = imports.map((i) => i.date).sort();
+      const headings = [...new Set(imports.flatMap((i) => i.items.map((item) => hsDigits(item.hsCode).slice(0, 4))))];
+      return { id: exp.id, country: exp.country, partner: exp.partnerCountry, from: dates[0], to: dates.at(-1)!, headings };
     });
     const pairs: { for_id: string; id: string }[] = await manager.query(
-      `SELECT r.id AS for_id, d.id FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, country text, partner text, "from" date, "to" date)
+      `SELECT r.id AS for_id, d.id FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, country text, partner text, "from" date, "to" date, headings text[])
          JOIN declarations d ON d.country = r.country AND d.partner_country = r.partner AND d.flow = 'export'
                             AND d.date BETWEEN r."from" - $2::int AND r."to" + $3::int
         WHERE d.status <> 'cancelled' AND d.id <> r.id
+          -- Only an export sharing an HS heading with one of those imports can take one.
+          AND EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (r.headings))
           AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')
           -- Nor an export whose transport document ties it to an import at its destination: matching
           -- keeps only that import (selectMatches), whether or not its check has stored the match yet.
