@@ -4,11 +4,13 @@ import type { RuleCode } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { ReferenceService } from '@hgtrace/reference';
-import { assignAttributeMatches, attributeScore, hsDigits, type Match, matchBasis, type MatchingOptions, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
+import { assignAttributeMatches, attributeScore, hsDigits, type Match, matchBasis, type MatchingOptions, nameSimilarity, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
 
 /** The codes the pair check owns, per export: it raises and closes these, and only these. */
 export const PAIR_CODES: readonly RuleCode[] = ['ROUTE_MISMATCH', 'QUANTITY_MISMATCH', 'HS_CODE_MISMATCH', 'COUNTERPARTY_MISMATCH', 'DATE_ANOMALY', 'VALUE_ANOMALY'];
 const SCORE = { high: 0.9, medium: 0.6, low: 0.3 } as const;
+/** How far below COUNTERPARTY_SIMILARITY names may be for an export to count as affected (see exportsAffectedBy). */
+const AFFECTED_NAME_MARGIN = 0.75;
 
 const SHIPMENT_SELECT = `
   SELECT d.id, d.country, d.flow, d.number, to_char(d.date, 'YYYY-MM-DD') AS date, d.status, d.trader_name, d.counterparty_name, d.counterparty_country,
@@ -48,16 +50,22 @@ export class PairCheckService {
   /**
    * The exports whose matching a change to these declarations may affect: an export itself; for an
    * import, the exports its transport document or containers tie it to, the exports it was matched
-   * to, and only when no export's documents claim it, the exports it may match by attributes (same
-   * route, within the window, sharing an HS heading; any export for an undocumented import, the
-   * undocumented ones for a documented import). An export tied to an import now may give up imports
-   * it held by attributes: the exports that could take those are affected too.
+   * to, and only when no export's documents claim it, the exports it may match by attributes. An
+   * export tied to an import now may give up imports it held by attributes: the exports that could
+   * take those are affected too.
+   *
+   * "May match by attributes" is narrowed as matching narrows it, or the check of one undocumented
+   * import on a busy route would re-match every export of its window: same route, within the window,
+   * sharing an HS heading, not both with transport documents, the export not tied by its document to
+   * an import at its destination (it keeps only that one), and names alike. The names are compared
+   * here with a margin below COUNTERPARTY_SIMILARITY, so that the exports competing with those for
+   * the same imports (whose names resemble the same importer) are re-matched with them.
    */
   async exportsAffectedBy(manager: EntityManager, declarationIds: string[]): Promise<string[]> {
     if (declarationIds.length === 0) return [];
-    const rows: { id: string }[] = await manager.query(
+    const rows: { id: string; names: [string, string, string, string] | null }[] = await manager.query(
       `WITH d AS (
-         SELECT d.id, d.flow, d.country, d.partner_country, d.date, d.transport_document_key,
+         SELECT d.id, d.flow, d.country, d.partner_country, d.date, d.transport_document_key, d.trader_name, d.counterparty_name,
                 ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
            FROM declarations d WHERE d.id = ANY ($1)),
        tied AS (
@@ -66,27 +74,34 @@ export class PairCheckService {
          UNION
          SELECT d.id, e.id FROM d JOIN declaration_containers dc ON dc.declaration_id = d.id JOIN declaration_containers ec ON ec.container_key = dc.container_key
            JOIN declarations e ON e.id = ec.declaration_id
-          WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled')
-       SELECT d.id FROM d WHERE d.flow = 'export'
-       UNION
-       SELECT id FROM tied
-       UNION
-       SELECT m.export_id FROM matches m WHERE m.import_id = ANY ($1)
-       UNION
-       SELECT e.id FROM d JOIN declarations e ON e.partner_country = d.country AND e.country = d.partner_country AND e.flow = 'export'
-                                        AND e.date BETWEEN d.date - $2::int AND d.date + $3::int
-        WHERE d.flow = 'import' AND e.status <> 'cancelled' AND (d.transport_document_key IS NULL OR e.transport_document_key IS NULL)
-          AND NOT EXISTS (SELECT 1 FROM tied t WHERE t.import_id = d.id)
-          AND EXISTS (SELECT 1 FROM declaration_items ei WHERE ei.declaration_id = e.id AND left(ei.hs_code, 4) = ANY (d.headings))
-       UNION
-       SELECT r.id FROM (SELECT DISTINCT id FROM tied) t JOIN matches m ON m.export_id = t.id AND m.basis = 'attributes'
-         JOIN declarations i ON i.id = m.import_id
-         JOIN declarations r ON r.country = i.partner_country AND r.partner_country = i.country AND r.flow = 'export'
-                            AND r.date BETWEEN i.date - $2::int AND i.date + $3::int
-        WHERE r.status <> 'cancelled'`,
+          WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'),
+       -- The imports whose attribute matches may change: the undocumented-by-export new ones, and those the tied exports held by attributes.
+       contested AS (
+         SELECT d.id, d.country, d.partner_country, d.date, d.transport_document_key, d.trader_name, d.counterparty_name, d.headings
+           FROM d WHERE d.flow = 'import' AND NOT EXISTS (SELECT 1 FROM tied t WHERE t.import_id = d.id)
+         UNION
+         SELECT i.id, i.country, i.partner_country, i.date, i.transport_document_key, i.trader_name, i.counterparty_name,
+                ARRAY(SELECT DISTINCT left(it.hs_code, 4) FROM declaration_items it WHERE it.declaration_id = i.id)
+           FROM (SELECT DISTINCT id FROM tied) t JOIN matches m ON m.export_id = t.id AND m.basis = 'attributes' JOIN declarations i ON i.id = m.import_id)
+       SELECT d.id, NULL::json AS names FROM d WHERE d.flow = 'export'
+       UNION ALL
+       SELECT id, NULL FROM tied
+       UNION ALL
+       SELECT m.export_id, NULL FROM matches m WHERE m.import_id = ANY ($1)
+       UNION ALL
+       SELECT e.id, json_build_array(e.counterparty_name, e.trader_name, c.trader_name, c.counterparty_name)
+         FROM contested c JOIN declarations e ON e.partner_country = c.country AND e.country = c.partner_country AND e.flow = 'export'
+                                           AND e.date BETWEEN c.date - $2::int AND c.date + $3::int
+        WHERE e.status <> 'cancelled' AND (c.transport_document_key IS NULL OR e.transport_document_key IS NULL)
+          AND EXISTS (SELECT 1 FROM declaration_items ei WHERE ei.declaration_id = e.id AND left(ei.hs_code, 4) = ANY (c.headings))
+          AND (e.transport_document_key IS NULL
+               OR NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.transport_document_key AND t.flow = 'import'
+                                 AND t.country = e.partner_country AND t.status <> 'cancelled'))`,
       [declarationIds, this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
     );
-    return rows.map((r) => r.id).sort();
+    const alike = this.env.COUNTERPARTY_SIMILARITY * AFFECTED_NAME_MARGIN;
+    const affected = rows.filter(({ names }) => names === null || Math.max(nameSimilarity(names[0], names[2]), nameSimilarity(names[1], names[3])) >= alike);
+    return [...new Set(affected.map((r) => r.id))].sort();
   }
 
   /** Matches one export and reconciles its matches and pair flags. Call within a transaction. */
