@@ -242,9 +242,10 @@ export class PairCheckService {
       return { id: exp.id, country: exp.country, partner: exp.partnerCountry, from: dates[0], to: dates.at(-1)!, headings };
     });
     const pairs: { for_id: string; id: string }[] = await manager.query(
+      // LATERAL: each range walks the route's index (declarations_pair_idx) over its dates, never the whole table.
       `SELECT r.id AS for_id, d.id FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, country text, partner text, "from" date, "to" date, headings text[])
-         JOIN declarations d ON d.country = r.country AND d.partner_country = r.partner AND d.flow = 'export'
-                            AND d.date BETWEEN r."from" - $2::int AND r."to" + $3::int
+         CROSS JOIN LATERAL (SELECT d.* FROM declarations d WHERE d.partner_country = r.partner AND d.country = r.country AND d.flow = 'export'
+                                AND d.date BETWEEN r."from" - $2::int AND r."to" + $3::int) d
         WHERE d.status <> 'cancelled' AND d.id <> r.id
           -- Only an export sharing an HS heading with one of those imports can take one.
           AND EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (r.headings))
