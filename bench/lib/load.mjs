@@ -43,7 +43,7 @@ const TABLES = {
     'total_net_mass_kg', 'total_value_usd', 'content_hash', 'source', 'created_by'],
   declaration_items: ['declaration_id', 'line', 'hs_code', 'net_mass_kg', 'value_usd', 'description'],
   declaration_containers: ['declaration_id', 'container_key'],
-  licence_usages: ['licence_id', 'declaration_id', 'quantity_kg'],
+  licence_usages: ['licence_id', 'declaration_id', 'quantity_kg', 'declaration_date'],
   consent_drawdowns: ['consent_id', 'declaration_id', 'requested_kg', 'drawn_kg'],
   outbox: ['queue', 'job_name', 'job_id', 'payload'],
 };
@@ -90,7 +90,7 @@ export async function prepareCopy(world, declarations, { registries = true, outb
     d.items.forEach((item, index) => buffers.declaration_items.push(line([d.id, index + 1, item.hsCode, item.netMassKg, item.valueUsd, item.description])));
     items += d.items.length;
     for (const key of new Set(d.containers.map(shippingKey))) buffers.declaration_containers.push(line([d.id, key]));
-    if (licence) buffers.licence_usages.push(line([licence.id, d.id, sumFixed(controlled.map((i) => i.netMassKg), 3)]));
+    if (licence) buffers.licence_usages.push(line([licence.id, d.id, sumFixed(controlled.map((i) => i.netMassKg), 3), d.date]));
     if (consent) {
       const kg = sumFixed(mercury.map((i) => i.netMassKg), 3);
       buffers.consent_drawdowns.push(line([consent.id, d.id, kg, kg]));
@@ -127,7 +127,10 @@ export function discard(prepared) {
 
 /** After COPYing usages and drawdowns behind the api's back, the registries' running totals are recomputed. */
 export async function recomputeRegistryTotals(client) {
-  await client.query(`UPDATE licences l SET used_quantity_kg = coalesce((SELECT sum(quantity_kg) FROM licence_usages u WHERE u.licence_id = l.id), 0)`);
+  await client.query(
+    `UPDATE licences l SET used_quantity_kg = coalesce((SELECT sum(quantity_kg) FROM licence_usages u WHERE u.licence_id = l.id), 0),
+                           used_in_validity_kg = coalesce((SELECT sum(quantity_kg) FROM licence_usages u WHERE u.licence_id = l.id AND u.declaration_date BETWEEN l.valid_from AND l.valid_to), 0)`,
+  );
   await client.query(`UPDATE consents c SET used_quantity_kg = coalesce((SELECT sum(drawn_kg) FROM consent_drawdowns d WHERE d.consent_id = c.id), 0)`);
 }
 

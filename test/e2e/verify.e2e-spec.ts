@@ -81,6 +81,34 @@ describe('POST /declarations/verify', () => {
     expect(verdict.findings[0].message).toContain('LIC-B');
   });
 
+  it('counts against a licence only what is dated within its validity, as filings, amendments and cancellations change it', async () => {
+    const f = await trader('F-1', 'Contador de Cupos SA');
+    await licence(f.id, 'LIC-F', { maxQuantityKg: 1000, validTo: '2026-06-30' });
+    const used = async () => (await verify(declaration('F-1', 'PE', { ...kg(1), date: '2026-03-01' }))).licence.usedByOthersKg;
+    const inDb = async () => (await t.db.query(
+      `SELECT l.used_in_validity_kg::float AS kept,
+              (SELECT coalesce(sum(u.quantity_kg), 0) FROM licence_usages u JOIN declarations d ON d.id = u.declaration_id
+                WHERE u.licence_id = l.id AND d.date BETWEEN l.valid_from AND l.valid_to)::float AS summed
+         FROM licences l WHERE l.number = 'LIC-F'`,
+    )).rows[0];
+    const file = async (number: string, netMassKg: number, date: string) =>
+      (await as(u.officerMx, 'post', '/api/v1/declarations', declaration('F-1', 'PE', { ...kg(netMassKg), number, date, licenceNumber: 'LIC-F' })).expect(201)).body;
+    expect(await used()).toBe(0);
+    const inside = await file('MX-F-1', 300, '2026-02-01');
+    // Cited, but dated after the validity: counted against the licence's usages, not its ceiling.
+    const after = await file('MX-F-2', 200, '2026-08-01');
+    expect(await used()).toBe(300);
+    expect(await inDb()).toEqual({ kept: 300, summed: 300 });
+    // An amendment moves the second into the validity; the first is cancelled.
+    await as(u.officerMx, 'put', `/api/v1/declarations/${after.id}`, { ...declaration('F-1', 'PE', { ...kg(250), number: 'MX-F-2', date: '2026-05-01', licenceNumber: 'LIC-F' }), version: 1 }).expect(200);
+    expect(await used()).toBe(550);
+    await as(u.officerMx, 'post', `/api/v1/declarations/${inside.id}/cancel`, { reason: 'Filed twice' }).expect(200);
+    expect(await used()).toBe(250);
+    expect(await inDb()).toEqual({ kept: 250, summed: 250 });
+    // A usage is never changed in place.
+    await expect(t.db.query(`UPDATE licence_usages SET quantity_kg = 1 WHERE declaration_id = $1`, [after.id])).rejects.toThrow(/never updated/);
+  });
+
   it('LICENCE_INACTIVE: usable on its last valid day, expired the day after', async () => {
     expect(await codes(declaration('B-1', 'PE', { ...kg(10), date: '2026-06-30' }))).toEqual([]);
     const verdict = await verify(declaration('B-1', 'PE', { ...kg(10), date: '2026-07-01' }));

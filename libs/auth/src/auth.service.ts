@@ -5,6 +5,7 @@ import argon2 from 'argon2';
 import type { DataSource } from 'typeorm';
 import { type Role, UnauthenticatedError } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
+import { preparedStatement, queryPrepared } from '@hgtrace/database';
 import { ARGON2_OPTIONS, hashApiToken } from './users.service.js';
 import type { UserView } from './user.entity.js';
 
@@ -23,6 +24,15 @@ interface AccessTokenClaims {
 }
 
 const BAD_CREDENTIALS = 'The email or password is wrong';
+
+/** Read on every authenticated request: prepared once per connection. */
+const USER_OF_ACCESS_TOKEN = preparedStatement('hg_user_of_access_token', `SELECT id, email, role, countries FROM users WHERE id = $1 AND deleted_at IS NULL`);
+const USER_OF_API_TOKEN = preparedStatement(
+  'hg_user_of_api_token',
+  `SELECT u.id, u.email, u.role, u.countries, t.id AS token_id
+     FROM api_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.deleted_at IS NULL`,
+);
 
 @Injectable()
 export class AuthService {
@@ -69,21 +79,13 @@ export class AuthService {
       throw new UnauthenticatedError('The access token is invalid or has expired');
     }
     if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.sub)) throw new UnauthenticatedError('The access token is invalid');
-    const rows: Omit<AuthenticatedUser, 'via'>[] = await this.dataSource.query(
-      `SELECT id, email, role, countries FROM users WHERE id = $1 AND deleted_at IS NULL`,
-      [claims.sub],
-    );
+    const rows = await queryPrepared<Omit<AuthenticatedUser, 'via'>[]>(this.dataSource, USER_OF_ACCESS_TOKEN, [claims.sub]);
     if (rows.length === 0) throw new UnauthenticatedError('The account of this access token no longer exists');
     return { ...rows[0], via: 'jwt' };
   }
 
   private async authenticateApiToken(token: string): Promise<AuthenticatedUser> {
-    const rows: (Omit<AuthenticatedUser, 'via'> & { token_id: string })[] = await this.dataSource.query(
-      `SELECT u.id, u.email, u.role, u.countries, t.id AS token_id
-         FROM api_tokens t JOIN users u ON u.id = t.user_id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.deleted_at IS NULL`,
-      [hashApiToken(token)],
-    );
+    const rows = await queryPrepared<(Omit<AuthenticatedUser, 'via'> & { token_id: string })[]>(this.dataSource, USER_OF_API_TOKEN, [hashApiToken(token)]);
     if (rows.length === 0) throw new UnauthenticatedError('The API token is invalid or has been revoked');
     const { token_id: tokenId, ...user } = rows[0];
     // Record use at most once a minute per token, off the request's path (and without a round trip in between).

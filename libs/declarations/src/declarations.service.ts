@@ -243,7 +243,7 @@ export class DeclarationsService {
           : { error: new ConflictError(`Declaration ${dto.number} of ${dto.country} exists with different content; amend it with PUT and its version`, [{ path: 'number', message: 'exists with different content' }]) };
       }
     }
-    await this.countAgainstRegistries(manager, created);
+    await this.countAgainstRegistries(manager, created.map((c) => ({ id: c.id, date: c.dto.date, use: c.use })));
     await this.outbox.enqueue(manager, ...created.map((c) => ({ name: JobName.CheckDeclaration, id: jobId('check', c.id, 1), payload: { declarationId: c.id, version: 1 } })));
     // Last: the audit chain's row lock is held from here to the commit, so concurrent filings wait for it as briefly as possible.
     await this.audit.record(manager, actor, ...created.map((c) => ({ action: 'declaration.file', entity: 'declaration', entityId: c.id, countries: [c.dto.country], after: { ...c.body, source } })));
@@ -286,7 +286,7 @@ export class DeclarationsService {
       ]);
       await this.releaseRegistries(manager, id);
       const [use] = await this.registryUses(manager, [dto]);
-      await this.countAgainstRegistries(manager, [{ id, use }]);
+      await this.countAgainstRegistries(manager, [{ id, date: dto.date, use }]);
       await manager.query(`UPDATE declarations SET licence_id = $2, consent_id = $3 WHERE id = $1`, [id, use.licence?.id ?? null, use.consent?.id ?? null]);
       await this.outbox.enqueue(manager, { name: JobName.CheckDeclaration, id: jobId('check', id, next), payload: { declarationId: id, version: next } });
       const [before] = await manager.query(`SELECT body FROM declaration_versions WHERE declaration_id = $1 AND version = $2`, [id, current.version]);
@@ -442,13 +442,13 @@ export class DeclarationsService {
    * remains (ConsentsService.drawDown for one declaration): what it takes beyond is left for the
    * rules to flag.
    */
-  private async countAgainstRegistries(manager: EntityManager, declarations: { id: string; use: RegistryUse }[]): Promise<void> {
+  private async countAgainstRegistries(manager: EntityManager, declarations: { id: string; date: string; use: RegistryUse }[]): Promise<void> {
     const licenced = declarations.filter((d) => d.use.licence);
     if (licenced.length) {
       const ids = [...new Set(licenced.map((d) => d.use.licence!.id))];
       await manager.query(`SELECT 1 FROM licences WHERE id = ANY ($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
-      await manager.query(`INSERT INTO licence_usages (licence_id, declaration_id, quantity_kg) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[])`, [
-        licenced.map((d) => d.use.licence!.id), licenced.map((d) => d.id), licenced.map((d) => String(d.use.licence!.kg)),
+      await manager.query(`INSERT INTO licence_usages (licence_id, declaration_id, quantity_kg, declaration_date) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::date[])`, [
+        licenced.map((d) => d.use.licence!.id), licenced.map((d) => d.id), licenced.map((d) => String(d.use.licence!.kg)), licenced.map((d) => d.date),
       ]);
       await manager.query(`UPDATE licences l SET used_quantity_kg = (SELECT coalesce(sum(quantity_kg), 0) FROM licence_usages u WHERE u.licence_id = l.id) WHERE l.id = ANY ($1::uuid[])`, [ids]);
     }
