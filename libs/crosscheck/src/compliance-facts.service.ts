@@ -61,25 +61,59 @@ const CONSENT_SELECT = `
          c.non_party_certification, c.used_quantity_kg::text AS used_total, c.created_at
     FROM consents c LEFT JOIN traders ex ON ex.id = c.exporter_id LEFT JOIN traders im ON im.id = c.importer_id`;
 
+/**
+ * How the facts statement spells its inputs: parameters holding arrays, or arrays built of scalar
+ * parameters. Countries are typed as the char(2) columns they are compared with, so that the unique
+ * (country, ...) indexes serve the lookups (compared as text, they cannot).
+ */
+interface FactsInputs {
+  countries: string;
+  nationalIds: string;
+  citedCountries: string;
+  citedNumbers: string;
+  exporting: string;
+  importing: string;
+  references: string;
+  ids: string;
+}
+
 /** The registry facts of declarations in one statement. */
-const FACTS_SQL = `WITH declaring AS (SELECT * FROM unnest($1::text[], $2::text[]) AS k(country, national_id)),
+const factsSql = (p: FactsInputs) => `WITH declaring AS (SELECT * FROM unnest(${p.countries}, ${p.nationalIds}) AS k(country, national_id)),
         -- The = ANY conditions let each lookup take its (country, ...) unique index; the IN keeps the exact pairs.
-        trader_licences AS (${LICENCE_SELECT} WHERE t.country = ANY ($1) AND t.national_id = ANY ($2) AND (l.country, t.national_id) IN (SELECT * FROM declaring)),
-        cited_licences AS (${LICENCE_SELECT} WHERE l.country = ANY ($3) AND l.number = ANY ($4) AND (l.country, l.number) IN (SELECT * FROM unnest($3::text[], $4::text[])))
+        trader_licences AS (${LICENCE_SELECT} WHERE t.country = ANY (${p.countries}) AND t.national_id = ANY (${p.nationalIds}) AND (l.country, t.national_id) IN (SELECT * FROM declaring)),
+        cited_licences AS (${LICENCE_SELECT} WHERE l.country = ANY (${p.citedCountries}) AND l.number = ANY (${p.citedNumbers}) AND (l.country, l.number) IN (SELECT * FROM unnest(${p.citedCountries}, ${p.citedNumbers})))
    SELECT
      (SELECT coalesce(json_agg(json_build_object('country', t.country, 'national_id', t.national_id)), '[]')
-        FROM traders t WHERE t.country = ANY ($1) AND t.national_id = ANY ($2) AND (t.country, t.national_id) IN (SELECT * FROM declaring)) AS traders,
+        FROM traders t WHERE t.country = ANY (${p.countries}) AND t.national_id = ANY (${p.nationalIds}) AND (t.country, t.national_id) IN (SELECT * FROM declaring)) AS traders,
      (SELECT coalesce(json_agg(x ORDER BY x.valid_to DESC, x.number), '[]') FROM trader_licences x) AS licences,
      (SELECT coalesce(json_agg(x), '[]') FROM cited_licences x) AS cited,
      (SELECT coalesce(json_agg(x ORDER BY x.valid_from, x.created_at, x.id), '[]')
-        FROM (${CONSENT_SELECT} WHERE (c.exporting_country, c.importing_country) IN (SELECT * FROM unnest($5::text[], $6::text[]))) x) AS consents,
-     (SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]') FROM (${CONSENT_SELECT} WHERE c.reference = ANY ($7)) x) AS referenced,
+        FROM (${CONSENT_SELECT} WHERE (c.exporting_country, c.importing_country) IN (SELECT * FROM unnest(${p.exporting}, ${p.importing}))) x) AS consents,
+     (SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]') FROM (${CONSENT_SELECT} WHERE c.reference = ANY (${p.references})) x) AS referenced,
      (SELECT coalesce(json_agg(x), '[]') FROM (
         SELECT u.declaration_id, u.licence_id, u.quantity_kg::text AS used
           FROM licence_usages u JOIN licences l ON l.id = u.licence_id
-         WHERE u.declaration_id = ANY ($8) AND u.declaration_date BETWEEN l.valid_from AND l.valid_to) x) AS own_usage,
-     (SELECT coalesce(json_agg(x), '[]') FROM (SELECT declaration_id, consent_id, drawn_kg::text FROM consent_drawdowns WHERE declaration_id = ANY ($8)) x) AS own_draws`;
-const FACTS_OF_ONE = preparedStatement('hg_compliance_facts_1', FACTS_SQL);
+         WHERE u.declaration_id = ANY (${p.ids}) AND u.declaration_date BETWEEN l.valid_from AND l.valid_to) x) AS own_usage,
+     (SELECT coalesce(json_agg(x), '[]') FROM (SELECT declaration_id, consent_id, drawn_kg::text FROM consent_drawdowns WHERE declaration_id = ANY (${p.ids})) x) AS own_draws`;
+
+/** For a chunk: one array parameter per input, planned for the arrays at hand. */
+const FACTS_OF_MANY = factsSql({
+  countries: '$1::bpchar[]', nationalIds: '$2::text[]', citedCountries: '$3::bpchar[]', citedNumbers: '$4::text[]', exporting: '$5::bpchar[]', importing: '$6::bpchar[]', references: '$7::text[]',
+  ids: '$8::uuid[]',
+});
+
+/**
+ * For one declaration (verify, a single check), prepared: planning the statement cost three times its
+ * execution. Its arrays are built of scalar parameters, so that the plan PostgreSQL keeps for the
+ * connection (the generic one) knows them to hold one element (or the two directions of a pair), as a
+ * plan for the values would; with array parameters it assumes ten each, finds the generic plan
+ * dearer, and plans every call again.
+ */
+const FACTS_OF_ONE = preparedStatement('hg_compliance_facts_1', factsSql({
+  countries: 'ARRAY[$1::bpchar]', nationalIds: 'ARRAY[$2::text]', citedCountries: 'ARRAY[$3::bpchar]', citedNumbers: 'ARRAY[$4::text]', exporting: 'ARRAY[$1::bpchar, $5::bpchar]',
+  importing: 'ARRAY[$5::bpchar, $1::bpchar]',
+  references: 'ARRAY[$6::text]', ids: 'ARRAY[$7::uuid]',
+}));
 
 /** A declaration to gather facts for, with its id when it is stored (its own usage is then left out). */
 export interface FactsRequest {
@@ -129,16 +163,23 @@ export class ComplianceFactsService {
     const cited = contents.filter((c) => c.licenceNumber);
     const references = [...new Set(contents.map((c) => c.consentReference).filter((r): r is string => !!r))];
     const pairs = [...new Set(contents.flatMap((c) => [`${c.country}:${c.partnerCountry}`, `${c.partnerCountry}:${c.country}`]))].map((p) => p.split(':'));
-    const parameters = [
-      contents.map((c) => c.country), contents.map((c) => c.trader.nationalId),
-      cited.map((c) => c.country), cited.map((c) => c.licenceNumber),
-      pairs.map((p) => p[0]), pairs.map((p) => p[1]),
-      references, ids,
-    ];
-    // One round trip: a customs officer waits for verify, and a run does this for every chunk. The
-    // statement for one declaration (verify, a single check) is prepared: planning it cost three times
-    // its execution. A chunk's is planned for its own arrays, once per thousand declarations.
-    const [facts] = requests.length === 1 ? await queryPrepared<Record<string, unknown>[]>(manager, FACTS_OF_ONE, parameters) : await manager.query(FACTS_SQL, parameters);
+    // One round trip: a customs officer waits for verify, and a run does this for every chunk.
+    let rows: Record<string, unknown>[];
+    if (requests.length === 1) {
+      const [{ content, declarationId }] = requests;
+      rows = await queryPrepared(manager, FACTS_OF_ONE, [
+        content.country, content.trader.nationalId, content.licenceNumber ? content.country : null, content.licenceNumber || null, content.partnerCountry,
+        content.consentReference || null, declarationId,
+      ]);
+    } else {
+      rows = await manager.query(FACTS_OF_MANY, [
+        contents.map((c) => c.country), contents.map((c) => c.trader.nationalId),
+        cited.map((c) => c.country), cited.map((c) => c.licenceNumber),
+        pairs.map((p) => p[0]), pairs.map((p) => p[1]),
+        references, ids,
+      ]);
+    }
+    const [facts] = rows;
     const traderRows = facts.traders as { country: string; national_id: string }[];
     const licenceRows = facts.licences as LicenceRow[];
     const citedRows = facts.cited as LicenceRow[];

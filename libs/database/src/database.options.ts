@@ -24,16 +24,7 @@ export function dataSourceOptions(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_POOL
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     invalidWhereValuesBehavior: { null: 'throw', undefined: 'throw' },
-    extra: {
-      max: env.DATABASE_POOL_SIZE,
-      connectionTimeoutMillis: 5000,
-      // Statements hgtrace prepares (queryPrepared) keep one generic plan per connection. PostgreSQL's
-      // default would re-plan a statement whenever a custom plan looks cheaper, which for the verify facts
-      // statement it always does, on estimates alone: 2 ms of planning for 0.5 ms of work. Unnamed
-      // statements (every other query) are planned per call whatever this says; PL/pgSQL triggers' simple
-      // statements keep the plan they would have chosen anyway.
-      options: '-c plan_cache_mode=force_generic_plan',
-    },
+    extra: { max: env.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 },
     // Query errors reach the exception filter, which logs what is unexpected; refused writes are not errors.
     logging: false,
   };
