@@ -1,3 +1,4 @@
+import { Env } from '@hgtrace/config';
 import { CheckService, COMPLIANCE_CODES, PAIR_CODES, RunsService } from '@hgtrace/crosscheck';
 import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 
@@ -130,9 +131,20 @@ describe('checks in batches agree with a run', () => {
     expect(checked.matches.length).toBeGreaterThan(bodies.length / 3);
     expect(checked.flags.map((f) => f.code)).toEqual(expect.arrayContaining(['QUANTITY_MISMATCH', 'HS_CODE_MISMATCH']));
 
-    const run = (await as(u.analyst, 'post', '/api/v1/crosscheck/runs', {}).expect(202)).body;
-    await t.app.get(RunsService).execute(run.id);
-    expect((await as(u.analyst, 'get', `/api/v1/crosscheck/runs/${run.id}`).expect(200)).body.status).toBe('completed');
-    expect(await snapshot()).toEqual(checked);
-  }, 120_000);
+    // A run in one slice, then in five walked at once: the same matches and flags.
+    const env = t.app.get(Env);
+    const concurrency = env.RUN_CONCURRENCY;
+    try {
+      for (const slices of [1, 5]) {
+        env.RUN_CONCURRENCY = slices;
+        const run = (await as(u.analyst, 'post', '/api/v1/crosscheck/runs', {}).expect(202)).body;
+        await t.app.get(RunsService).execute(run.id);
+        expect((await as(u.analyst, 'get', `/api/v1/crosscheck/runs/${run.id}`).expect(200)).body).toMatchObject({ status: 'completed', done: expect.any(Number) });
+        expect((await t.db.query(`SELECT slices FROM crosscheck_runs WHERE id = $1`, [run.id])).rows[0].slices).toBe(slices);
+        expect(await snapshot()).toEqual(checked);
+      }
+    } finally {
+      env.RUN_CONCURRENCY = concurrency;
+    }
+  }, 180_000);
 });

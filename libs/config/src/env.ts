@@ -86,6 +86,13 @@ export class Env {
   @IsInt() @Min(1) @Max(1000)
   CHECK_BATCH_SIZE: number = 100;
 
+  /**
+   * Chunks a cross-check run works on at once, each in its own transaction over its own slice of the
+   * declarations: the run's queries are PostgreSQL's work, and one at a time keeps one core busy.
+   */
+  @IsInt() @Min(1) @Max(16)
+  RUN_CONCURRENCY: number = 2;
+
   /** How long a job may run without renewing its lock before it counts as stalled and runs again elsewhere, in ms. */
   @IsInt() @Min(1000) @Max(600000)
   JOB_LOCK_MS: number = 30000;

@@ -40,6 +40,18 @@ export interface RunView {
 
 /** Declarations per transaction in a run: large enough for set-based queries to pay, small enough to resume cheaply. */
 const CHUNK = 1000;
+
+/** A range of declaration ids, from (inclusive) to (exclusive); null is open. */
+interface IdSlice {
+  from: string | null;
+  to: string | null;
+}
+
+/** The id space cut in `count` equal ranges by its leading 32 bits (ids are random UUIDs). */
+export function idSlices(count: number): IdSlice[] {
+  const bound = (i: number) => `${Math.floor((i * 2 ** 32) / count).toString(16).padStart(8, '0')}-0000-0000-0000-000000000000`;
+  return Array.from({ length: count }, (_, i) => ({ from: i === 0 ? null : bound(i), to: i === count - 1 ? null : bound(i + 1) }));
+}
 const KG = `rtrim(rtrim(to_char(d.total_net_mass_kg, 'FM999,999,999,990.000'), '0'), '.')`;
 
 /**
@@ -112,25 +124,27 @@ export class RunsService {
       const [{ pairs }] = await this.dataSource.query(`SELECT count(*)::int AS pairs FROM declarations d WHERE ${phases.pairs.where}`, phases.pairs.params);
       const [{ flags }] = await this.dataSource.query(`SELECT count(*)::int AS flags FROM flags WHERE holds`);
       await this.dataSource.query(
-        `UPDATE crosscheck_runs SET status = 'running', phase = 'compliance', total = $2, flags_before = $3, started_at = now() WHERE id = $1`,
-        [runId, compliance + pairs, flags],
+        `UPDATE crosscheck_runs SET status = 'running', phase = 'compliance', total = $2, flags_before = $3, slices = $4, slice_last_ids = NULL, started_at = now() WHERE id = $1`,
+        [runId, compliance + pairs, flags, this.env.RUN_CONCURRENCY],
       );
       run.phase = 'compliance';
-      run.last_id = null;
+      run.slices = this.env.RUN_CONCURRENCY;
+      run.slice_last_ids = null;
     }
+    const slices = idSlices(run.slices);
     if (run.phase === 'compliance') {
       // Licence usage is read once for the run: every chunk judges against the same totals.
       const usage = await this.facts.licenceUsage(this.dataSource.manager);
-      await this.chunks(runId, phases.compliance, run.last_id, async (manager, ids) => {
+      await this.walk(runId, phases.compliance, slices, run.slice_last_ids, async (manager, ids) => {
         await this.checks.checkCompliance(manager, await this.checks.load(manager, `WHERE d.id = ANY ($1) ORDER BY d.id FOR NO KEY UPDATE`, [ids]), usage);
       });
-      await this.dataSource.query(`UPDATE crosscheck_runs SET phase = 'pairs', last_id = NULL WHERE id = $1`, [runId]);
+      await this.dataSource.query(`UPDATE crosscheck_runs SET phase = 'pairs', slice_last_ids = NULL WHERE id = $1`, [runId]);
       run.phase = 'pairs';
-      run.last_id = null;
+      run.slice_last_ids = null;
     }
     if (run.phase === 'pairs') {
-      await this.chunks(runId, phases.pairs, run.last_id, (manager, ids) => this.pairs.checkExports(manager, ids));
-      await this.dataSource.query(`UPDATE crosscheck_runs SET phase = 'statistics', last_id = NULL WHERE id = $1`, [runId]);
+      await this.walk(runId, phases.pairs, slices, run.slice_last_ids, (manager, ids) => this.pairs.checkExports(manager, ids));
+      await this.dataSource.query(`UPDATE crosscheck_runs SET phase = 'statistics', slice_last_ids = NULL WHERE id = $1`, [runId]);
     }
     await this.dataSource.transaction(async (manager) => {
       await this.sweep(manager, run.a, run.countries);
@@ -159,19 +173,64 @@ export class RunsService {
     };
   }
 
-  /** Walks a phase's declarations in id order, a chunk per transaction committed with the run's progress. */
-  private async chunks(runId: string, phase: { where: string; params: unknown[] }, after: string | null, work: (manager: EntityManager, ids: string[]) => Promise<void>): Promise<void> {
+  /**
+   * Walks a phase's declarations: every slice of the id space at once, each in id order, a chunk per
+   * transaction committed with the slice's resume point and the run's progress. Slices hold disjoint
+   * declarations (a chunk locks its own; the pair check takes each export's advisory lock), so they
+   * never wait for each other but on the run row, updated last and for an instant.
+   */
+  private async walk(
+    runId: string,
+    phase: { where: string; params: unknown[] },
+    slices: IdSlice[],
+    lastIds: (string | null)[] | null,
+    work: (manager: EntityManager, ids: string[]) => Promise<void>,
+  ): Promise<void> {
+    // A slice that fails stops the others after their chunk, and the run's job fails only once all have
+    // stopped: its retry must not find a slice still walking.
+    let failure: { error: unknown } | undefined;
+    await Promise.all(
+      slices.map((slice, index) =>
+        this.walkSlice(runId, phase, slice, index, lastIds?.[index] ?? null, work, () => failure !== undefined).catch((error: unknown) => {
+          failure ??= { error };
+        })),
+    );
+    if (failure) throw failure.error;
+  }
+
+  private async walkSlice(
+    runId: string,
+    phase: { where: string; params: unknown[] },
+    slice: IdSlice,
+    index: number,
+    after: string | null,
+    work: (manager: EntityManager, ids: string[]) => Promise<void>,
+    stopped: () => boolean,
+  ): Promise<void> {
     let lastId = after;
-    const position = phase.params.length + 1;
-    for (;;) {
+    // Only the bounds that apply are written out, so that each is an index condition whatever the plan.
+    const bounds = (params: unknown[]) => {
+      const conditions: string[] = [];
+      const add = (sql: (n: number) => string, value: string) => conditions.push(sql(params.push(value)));
+      if (lastId !== null) add((n) => `d.id > $${n}::uuid`, lastId);
+      else if (slice.from !== null) add((n) => `d.id >= $${n}::uuid`, slice.from);
+      if (slice.to !== null) add((n) => `d.id < $${n}::uuid`, slice.to);
+      return conditions.map((c) => ` AND ${c}`).join('');
+    };
+    while (!stopped()) {
       const done = await this.dataSource.transaction(async (manager) => {
-        const ids: string[] = (
-          await manager.query(`SELECT d.id FROM declarations d WHERE ${phase.where} AND ($${position}::uuid IS NULL OR d.id > $${position}) ORDER BY d.id LIMIT ${CHUNK}`, [...phase.params, lastId])
-        ).map((r: { id: string }) => r.id);
+        const params = [...phase.params];
+        const where = bounds(params);
+        const ids: string[] = (await manager.query(`SELECT d.id FROM declarations d WHERE ${phase.where}${where} ORDER BY d.id LIMIT ${CHUNK}`, params)).map((r: { id: string }) => r.id);
         if (ids.length === 0) return true;
         await work(manager, ids);
+        await manager.query(
+          `UPDATE crosscheck_runs SET done = least(done + $2, total),
+                  slice_last_ids = (SELECT array_agg(CASE WHEN i = $3 THEN $4::uuid ELSE (coalesce(slice_last_ids, '{}'::uuid[]))[i] END ORDER BY i) FROM generate_series(1, slices) i)
+            WHERE id = $1`,
+          [runId, ids.length, index + 1, ids[ids.length - 1]],
+        );
         lastId = ids[ids.length - 1];
-        await manager.query(`UPDATE crosscheck_runs SET done = least(done + $2, total), last_id = $3 WHERE id = $1`, [runId, ids.length, lastId]);
         return false;
       });
       if (done) return;
