@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { preparedStatement, queryPrepared } from '@hgtrace/database';
 import { ReferenceService } from '@hgtrace/reference';
 import { LICENCE_HISTORY, licenceStatusOn, type LicenceStatusChange } from '@hgtrace/registry';
-import type { ComplianceFacts, ConsentFacts, DeclarationFacts, ItemFacts, LicenceFacts } from './compliance/index.js';
+import { type ComplianceFacts, type ConsentFacts, type DeclarationFacts, type ItemFacts, LICENSED_CLASSES, type LicenceFacts } from './compliance/index.js';
 
 /** A declaration's content as the rules need it: from a request body (verify) or from the database (checks). */
 export type DeclarationContent = Omit<DeclarationFacts, 'items' | 'licenceNumber' | 'consentReference'> & {
@@ -69,6 +69,10 @@ const CONSENT_SELECT = `
 interface FactsInputs {
   countries: string;
   nationalIds: string;
+  /** The traders whose licences of a type are wanted: country, national id and type (the flow). */
+  licensingCountries: string;
+  licensingNationalIds: string;
+  licensingTypes: string;
   citedCountries: string;
   citedNumbers: string;
   exporting: string;
@@ -80,7 +84,8 @@ interface FactsInputs {
 /** The registry facts of declarations in one statement. */
 const factsSql = (p: FactsInputs) => `WITH declaring AS (SELECT * FROM unnest(${p.countries}, ${p.nationalIds}) AS k(country, national_id)),
         -- The = ANY conditions let each lookup take its (country, ...) unique index; the IN keeps the exact pairs.
-        trader_licences AS (${LICENCE_SELECT} WHERE t.country = ANY (${p.countries}) AND t.national_id = ANY (${p.nationalIds}) AND (l.country, t.national_id) IN (SELECT * FROM declaring)),
+        trader_licences AS (${LICENCE_SELECT} WHERE t.country = ANY (${p.licensingCountries}) AND t.national_id = ANY (${p.licensingNationalIds})
+                               AND (l.country, t.national_id, l.type) IN (SELECT * FROM unnest(${p.licensingCountries}, ${p.licensingNationalIds}, ${p.licensingTypes}))),
         cited_licences AS (${LICENCE_SELECT} WHERE l.country = ANY (${p.citedCountries}) AND l.number = ANY (${p.citedNumbers}) AND (l.country, l.number) IN (SELECT * FROM unnest(${p.citedCountries}, ${p.citedNumbers})))
    SELECT
      (SELECT coalesce(json_agg(json_build_object('country', t.country, 'national_id', t.national_id)), '[]')
@@ -98,7 +103,7 @@ const factsSql = (p: FactsInputs) => `WITH declaring AS (SELECT * FROM unnest(${
 
 /** For a chunk: one array parameter per input, planned for the arrays at hand. */
 const FACTS_OF_MANY = factsSql({
-  countries: '$1::bpchar[]', nationalIds: '$2::text[]', citedCountries: '$3::bpchar[]', citedNumbers: '$4::text[]', exporting: '$5::bpchar[]', importing: '$6::bpchar[]', references: '$7::text[]',
+  countries: '$1::bpchar[]', nationalIds: '$2::text[]', licensingCountries: '$9::bpchar[]', licensingNationalIds: '$10::text[]', licensingTypes: '$11::text[]', citedCountries: '$3::bpchar[]', citedNumbers: '$4::text[]', exporting: '$5::bpchar[]', importing: '$6::bpchar[]', references: '$7::text[]',
   ids: '$8::uuid[]',
 });
 
@@ -110,7 +115,8 @@ const FACTS_OF_MANY = factsSql({
  * dearer, and plans every call again.
  */
 const FACTS_OF_ONE = preparedStatement('hg_compliance_facts_1', factsSql({
-  countries: 'ARRAY[$1::bpchar]', nationalIds: 'ARRAY[$2::text]', citedCountries: 'ARRAY[$3::bpchar]', citedNumbers: 'ARRAY[$4::text]', exporting: 'ARRAY[$1::bpchar, $5::bpchar]',
+  countries: 'ARRAY[$1::bpchar]', nationalIds: 'ARRAY[$2::text]', licensingCountries: 'ARRAY[$1::bpchar]', licensingNationalIds: 'ARRAY[$2::text]', licensingTypes: 'ARRAY[$8::text]',
+  citedCountries: 'ARRAY[$3::bpchar]', citedNumbers: 'ARRAY[$4::text]', exporting: 'ARRAY[$1::bpchar, $5::bpchar]',
   importing: 'ARRAY[$5::bpchar, $1::bpchar]',
   references: 'ARRAY[$6::text]', ids: 'ARRAY[$7::uuid]',
 }));
@@ -163,13 +169,17 @@ export class ComplianceFactsService {
     const cited = contents.filter((c) => c.licenceNumber);
     const references = [...new Set(contents.map((c) => c.consentReference).filter((r): r is string => !!r))];
     const pairs = [...new Set(contents.flatMap((c) => [`${c.country}:${c.partnerCountry}`, `${c.partnerCountry}:${c.country}`]))].map((p) => p.split(':'));
+    // Licences of the flow's type are all the rules look at, and only for mercury and compound items:
+    // a chunk asks for the licences of the traders that declare such items. (Verify asks for its
+    // trader's licences in any case: its verdict names the licence any item would use.)
+    const licensing = contents.filter((c) => c.items.some((i) => LICENSED_CLASSES.includes(this.reference.mercuryClassOf(i.hsCode))));
     // One round trip: a customs officer waits for verify, and a run does this for every chunk.
     let rows: Record<string, unknown>[];
     if (requests.length === 1) {
       const [{ content, declarationId }] = requests;
       rows = await queryPrepared(manager, FACTS_OF_ONE, [
         content.country, content.trader.nationalId, content.licenceNumber ? content.country : null, content.licenceNumber || null, content.partnerCountry,
-        content.consentReference || null, declarationId,
+        content.consentReference || null, declarationId, content.flow,
       ]);
     } else {
       rows = await manager.query(FACTS_OF_MANY, [
@@ -177,6 +187,7 @@ export class ComplianceFactsService {
         cited.map((c) => c.country), cited.map((c) => c.licenceNumber),
         pairs.map((p) => p[0]), pairs.map((p) => p[1]),
         references, ids,
+        licensing.map((c) => c.country), licensing.map((c) => c.trader.nationalId), licensing.map((c) => c.flow),
       ]);
     }
     const [facts] = rows;

@@ -16,5 +16,5 @@ export type {
 } from './compliance.types.js';
 export { formatKg } from './compliance.helpers.js';
 export { consentUsed } from './consent-selection.js';
-export { licenceUsedFor } from './licence-selection.js';
+export { LICENSED_CLASSES, licenceUsedFor } from './licence-selection.js';
 export { normaliseName, sameName } from './name-normaliser.js';

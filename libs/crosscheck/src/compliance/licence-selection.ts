@@ -1,9 +1,12 @@
 import { covers, itemsOfClass, licenceUsableOn } from './compliance.helpers.js';
 import type { ComplianceFacts, DeclarationFacts, ItemFacts, LicenceFacts } from './compliance.types.js';
 
-/** Licence rules look at mercury and mercury compounds. */
+/** The mercury classes licence rules look at: mercury and mercury compounds. */
+export const LICENSED_CLASSES: readonly ItemFacts['mercuryClass'][] = ['mercury', 'compound'];
+
+/** The items licence rules look at. */
 export function licensedItems(declaration: DeclarationFacts): ItemFacts[] {
-  return itemsOfClass(declaration, ['mercury', 'compound']);
+  return itemsOfClass(declaration, [...LICENSED_CLASSES]);
 }
 
 /**
