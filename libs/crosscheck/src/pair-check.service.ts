@@ -97,29 +97,37 @@ const AFFECTED = preparedStatement('hg_pairs_affected', `WITH d AS (
            OR NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.transport_document_key AND t.flow = 'import'
                              AND t.country = e.partner_country AND t.status <> 'cancelled'))`);
 
-/** Each export's candidate imports (see candidatesOf); $2 and $3 are the date tolerance and the window. */
-const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS (
+/**
+ * Each export's candidate imports (see candidatesOf); $2 and $3 are the date tolerance and the window.
+ * Every lookup is a LATERAL per export (OFFSET 0 keeps it one) on the index for it: without them, a
+ * planner short of statistics (a table grown since its last ANALYZE) hashes every import of the table.
+ */
+const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALIZED (
      SELECT d.id, d.transport_document_key AS document, d.country, d.partner_country, d.date,
             ARRAY(SELECT c.container_key FROM declaration_containers c WHERE c.declaration_id = d.id) AS containers,
             ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
        FROM declarations d WHERE d.id = ANY ($1))
-   SELECT e.id AS export_id, d.id AS import_id FROM e JOIN declarations d ON d.transport_document_key = e.document
-    WHERE d.flow = 'import' AND d.status <> 'cancelled'
+   SELECT e.id AS export_id, d.id AS import_id FROM e
+    CROSS JOIN LATERAL (SELECT d.id FROM declarations d WHERE d.transport_document_key = e.document AND d.flow = 'import' AND d.status <> 'cancelled' OFFSET 0) d
    UNION
-   SELECT e.id, d.id FROM e JOIN declaration_containers c ON c.container_key = ANY (e.containers) JOIN declarations d ON d.id = c.declaration_id
+   SELECT e.id, d.id FROM e
+    CROSS JOIN LATERAL (SELECT c.declaration_id FROM declaration_containers c WHERE c.container_key = ANY (e.containers) OFFSET 0) c
+    JOIN declarations d ON d.id = c.declaration_id
     WHERE d.flow = 'import' AND d.status <> 'cancelled'
    UNION
    SELECT a.export_id, a.import_id FROM (
      -- By attributes: an undocumented export may be any import in the window; a documented one only an undocumented import.
-     SELECT e.id AS export_id, d.id AS import_id, e.headings FROM e JOIN declarations d
-         ON d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import'
-        AND d.date BETWEEN e.date - $2::int AND e.date + $3::int
-      WHERE e.document IS NULL AND d.status <> 'cancelled'
+     SELECT e.id AS export_id, d.id AS import_id, e.headings FROM e
+      CROSS JOIN LATERAL (SELECT d.id FROM declarations d
+                           WHERE d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import'
+                             AND d.date BETWEEN e.date - $2::int AND e.date + $3::int AND d.status <> 'cancelled' OFFSET 0) d
+      WHERE e.document IS NULL
      UNION ALL
-     SELECT e.id, d.id, e.headings FROM e JOIN declarations d
-         ON d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import' AND d.transport_document_key IS NULL
-        AND d.date BETWEEN e.date - $2::int AND e.date + $3::int
-      WHERE e.document IS NOT NULL AND d.status <> 'cancelled'
+     SELECT e.id, d.id, e.headings FROM e
+      CROSS JOIN LATERAL (SELECT d.id FROM declarations d
+                           WHERE d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import' AND d.transport_document_key IS NULL
+                             AND d.date BETWEEN e.date - $2::int AND e.date + $3::int AND d.status <> 'cancelled' OFFSET 0) d
+      WHERE e.document IS NOT NULL
         -- An export its document ties to an import at its destination keeps only that import (selectMatches).
         AND NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.document AND t.flow = 'import'
                            AND t.country = e.partner_country AND t.status <> 'cancelled')) a
