@@ -25,14 +25,19 @@ const SHIPMENTS = preparedStatement('hg_pairs_shipments', `
 /** One pair check per export at a time, the locks taken in id order. */
 const LOCK_EXPORTS = preparedStatement('hg_pairs_lock_exports', `SELECT pg_advisory_xact_lock(hashtextextended('export:' || id, 0)) FROM (SELECT unnest($1::uuid[]) AS id ORDER BY 1) ids`);
 
-/** The matches of exports $1 that are not among $2 (the matches found), deleted. */
-const DELETE_MATCHES = preparedStatement('hg_pairs_delete_matches', `DELETE FROM matches m WHERE m.export_id = ANY ($1)
-    AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS k("exportId" uuid, "importId" uuid) WHERE k."exportId" = m.export_id AND k."importId" = m.import_id)`);
-
-/** The matches found, inserted or updated in key order. */
-const UPSERT_MATCHES = preparedStatement('hg_pairs_upsert_matches', `INSERT INTO matches (export_id, import_id, basis, score)
-   SELECT "exportId", "importId", basis, score FROM jsonb_to_recordset($1::jsonb) AS k("exportId" uuid, "importId" uuid, basis text, score numeric)
-    ORDER BY 1, 2
+/**
+ * The matches of exports $1 made to be exactly $2: those not found deleted, the found ones inserted
+ * or updated in key order. One statement; the rows it deletes and those it writes are never the same.
+ */
+const WRITE_MATCHES = preparedStatement('hg_pairs_write_matches', `WITH found AS (
+     SELECT * FROM jsonb_to_recordset($2::jsonb) AS k("exportId" uuid, "importId" uuid, basis text, score numeric)
+   ),
+   gone AS (
+     DELETE FROM matches m WHERE m.export_id = ANY ($1)
+        AND NOT EXISTS (SELECT 1 FROM found k WHERE k."exportId" = m.export_id AND k."importId" = m.import_id)
+   )
+   INSERT INTO matches (export_id, import_id, basis, score)
+   SELECT "exportId", "importId", basis, score FROM found ORDER BY 1, 2
    ON CONFLICT (export_id, import_id) DO UPDATE SET basis = EXCLUDED.basis, score = EXCLUDED.score
     WHERE (matches.basis, matches.score) IS DISTINCT FROM (EXCLUDED.basis, EXCLUDED.score)`);
 
@@ -229,8 +234,7 @@ export class PairCheckService {
       results.set(exp.id, matches);
     }
     const rows = exports.flatMap((exp) => results.get(exp.id)!.map((m) => ({ exportId: exp.id, importId: m.import.id, basis: m.basis, score: m.score.toFixed(3) })));
-    await queryPrepared(manager, DELETE_MATCHES, [ids, JSON.stringify(rows)]);
-    if (rows.length > 0) await queryPrepared(manager, UPSERT_MATCHES, [JSON.stringify(rows)]);
+    await queryPrepared(manager, WRITE_MATCHES, [ids, JSON.stringify(rows)]);
     const desired: DesiredFlag[] = exports.flatMap((exp) =>
       pairFindings(exp, results.get(exp.id)!, selected.get(exp.id)!.diverted, this.options).map((f) => ({
         code: f.code,
