@@ -99,10 +99,44 @@ describe('checks in batches agree with a run', () => {
     await t.close();
   });
 
+  it('undocumented exports competing for the same imports share them out one to one, however they are batched', async () => {
+    // Alone, each export fits the 1,005 kg import best; together, the closer fit takes it and the other gets the 1,200 kg one.
+    const exp = (n: string, date: string, kg: number) => ({
+      country: 'MX', flow: 'export', number: `MX-RIVAL-${n}`, date, trader: { nationalId: 'MXA-1', name: 'Minera del Norte SA de CV' },
+      counterparty: { name: 'Importadora Andina SRL', country: 'BO' }, partnerCountry: 'BO', originCountry: 'MX', transportMode: 'road',
+      items: [{ hsCode: '280540', netMassKg: kg, valueUsd: kg * 54 }],
+    });
+    const imp = (n: string, date: string, kg: number) => ({
+      country: 'BO', flow: 'import', number: `BO-RIVAL-${n}`, date, trader: { nationalId: 'BOI-1', name: 'Importadora Andina SRL' },
+      counterparty: { name: 'Minera del Norte SA de CV', country: 'MX' }, partnerCountry: 'MX', originCountry: 'MX', transportMode: 'road',
+      items: [{ hsCode: '280540', netMassKg: kg, valueUsd: kg * 57 }],
+    });
+    const matches = async () =>
+      (await t.db.query(`SELECT e.number AS export, i.number AS import FROM matches m JOIN declarations e ON e.id = m.export_id JOIN declarations i ON i.id = m.import_id
+                          WHERE e.number LIKE 'MX-RIVAL-%' ORDER BY 1`)).rows;
+    const expected = [{ export: 'MX-RIVAL-1', import: 'BO-RIVAL-2' }, { export: 'MX-RIVAL-2', import: 'BO-RIVAL-1' }];
+    await as(u.systemMX, 'post', '/api/v1/declarations/batch', { declarations: [exp('1', '2023-03-01', 1000), exp('2', '2023-03-20', 1010)] }).expect(200);
+    await as(u.systemBO, 'post', '/api/v1/declarations/batch', { declarations: [imp('1', '2023-04-10', 1005), imp('2', '2023-04-12', 1200)] }).expect(200);
+    const { rows } = await t.db.query(`SELECT id, version, number FROM declarations WHERE number LIKE '%-RIVAL-%' ORDER BY number`);
+    const request = (r: { id: string; version: number }) => ({ declarationId: r.id, version: r.version });
+    const checks = t.app.get(CheckService);
+    // One batch holding all four, then one at a time in both orders.
+    await checks.checkMany(rows.map(request));
+    expect(await matches()).toEqual(expected);
+    for (const order of [rows, [...rows].reverse()]) {
+      await t.db.query(`DELETE FROM matches m USING declarations e WHERE e.id = m.export_id AND e.number LIKE 'MX-RIVAL-%'`);
+      for (const r of order) await checks.checkMany([request(r)]);
+      expect(await matches()).toEqual(expected);
+    }
+  });
+
+  // The last case checks everything in one batch: the undocumented exports of both routes and of the
+  // whole year compete in it, and their rivals are read once per route for all of them.
   it.each([
-    [1, 2025],
-    [2, 2026],
-  ])('seed %i: batched checks in shuffled order leave what a run leaves', async (seed, year) => {
+    [1, 2025, 40],
+    [2, 2026, 40],
+    [3, 2024, 1000],
+  ])('seed %i (%i): batched checks in shuffled order leave what a run leaves, batches of up to %i declarations', async (seed, year, maxBatch) => {
     const bodies = shipments(seed, 120, year);
     for (const country of ['MX', 'BO', 'PE']) {
       const own = bodies.filter((b) => b.country === country);
@@ -114,12 +148,12 @@ describe('checks in batches agree with a run', () => {
     const { rows: filed } = await t.db.query(`SELECT id, version FROM declarations WHERE number LIKE $1 ORDER BY random()`, [`%${year}-${seed}-%`]);
     expect(filed.length).toBe(bodies.length);
 
-    // Batches of 1 to 40, three at a time, in the order the declarations came.
+    // Batches of 1 to maxBatch, three at a time, in the order the declarations came.
     const checks = t.app.get(CheckService);
     const random = prng(seed * 7);
     const batches: { declarationId: string; version: number }[][] = [];
     for (let i = 0; i < filed.length; ) {
-      const size = 1 + Math.floor(random() * 40);
+      const size = maxBatch >= filed.length ? filed.length : 1 + Math.floor(random() * maxBatch);
       batches.push(filed.slice(i, i + size).map((r) => ({ declarationId: r.id, version: r.version })));
       i += size;
     }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RuleCode, Severity } from '@hgtrace/common';
+import { preparedStatement, queryPrepared } from '@hgtrace/database';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { evaluateCompliance, type Finding, formatKg } from './compliance/index.js';
 import { ComplianceFactsService, type DeclarationContent, type LicenceUsage } from './compliance-facts.service.js';
@@ -22,6 +23,14 @@ const DECLARATION_SELECT = `
          (SELECT json_agg(json_build_object('hsCode', i.hs_code, 'netMassKg', i.net_mass_kg, 'valueUsd', i.value_usd, 'description', i.description) ORDER BY i.line)
             FROM declaration_items i WHERE i.declaration_id = d.id) AS items
     FROM declarations d`;
+
+/** Declarations $1 as the compliance rules see them, locked in id order for their check. */
+const LOCK_DECLARATIONS = preparedStatement('hg_check_lock_declarations', `${DECLARATION_SELECT} WHERE d.id = ANY ($1) ORDER BY d.id FOR NO KEY UPDATE`);
+
+/** Declarations $1 marked checked at versions $2. */
+const MARK_CHECKED = preparedStatement('hg_check_mark_checked', `UPDATE declarations d SET check_status = 'checked', checked_version = v.version
+   FROM unnest($1::uuid[], $2::int[]) AS v(id, version)
+  WHERE d.id = v.id AND (d.check_status, d.checked_version) IS DISTINCT FROM ('checked', v.version)`);
 
 export interface CheckRequest {
   declarationId: string;
@@ -70,8 +79,12 @@ export class CheckService {
   async checkMany(requests: CheckRequest[]): Promise<CheckOutcome[]> {
     if (requests.length === 0) return [];
     return this.dataSource.transaction(async (manager) => {
+      // The check's statements are prepared so that PostgreSQL parses them once per connection, but
+      // planned on every call, for the arrays at hand and the tables as they stand: a generic plan
+      // made while the tables were small would otherwise stay until the next ANALYZE.
+      await manager.query(`SET LOCAL plan_cache_mode = force_custom_plan`);
       const ids = [...new Set(requests.map((r) => r.declarationId))].sort();
-      const declarations = new Map((await this.load(manager, `WHERE d.id = ANY ($1) ORDER BY d.id FOR NO KEY UPDATE`, [ids])).map((d) => [d.id, d]));
+      const declarations = new Map(toStored(await queryPrepared<Record<string, any>[]>(manager, LOCK_DECLARATIONS, [ids])).map((d) => [d.id, d]));
       const outcomes = requests.map((r): CheckOutcome => {
         const declaration = declarations.get(r.declarationId);
         return !declaration ? 'missing' : declaration.version !== r.version ? 'superseded' : 'checked';
@@ -87,25 +100,7 @@ export class CheckService {
 
   /** The stored declarations `where` selects, as the compliance rules see them. */
   async load(manager: EntityManager, where: string, params: unknown[]): Promise<StoredDeclaration[]> {
-    const rows: Record<string, any>[] = await manager.query(`${DECLARATION_SELECT} ${where}`, params);
-    return rows.map((row) => ({
-      id: row.id,
-      version: row.version,
-      status: row.status,
-      country: row.country,
-      flow: row.flow,
-      number: row.number,
-      date: row.date,
-      trader: { nationalId: row.trader_national_id, name: row.trader_name },
-      counterparty: { name: row.counterparty_name, country: row.counterparty_country },
-      partnerCountry: row.partner_country,
-      originCountry: row.origin_country,
-      licenceNumber: row.licence_number,
-      consentReference: row.consent_reference,
-      items: (row.items as { hsCode: string; netMassKg: string; valueUsd: string; description: string | null }[]).map((i) => ({
-        hsCode: i.hsCode, netMassKg: Number(i.netMassKg), valueUsd: Number(i.valueUsd), description: i.description,
-      })),
-    }));
+    return toStored(await manager.query(`${DECLARATION_SELECT} ${where}`, params));
   }
 
   /**
@@ -119,13 +114,30 @@ export class CheckService {
     const facts = await this.facts.gatherMany(live.map((d) => ({ content: d, declarationId: d.id })), manager, usage);
     const desired = live.flatMap((d, i) => toFlags(d, `declaration:${d.id}`, evaluateCompliance(facts[i])));
     await this.flags.reconcile(manager, { subjects: declarations.map((d) => `declaration:${d.id}`), codes: COMPLIANCE_CODES }, desired, 'crosscheck');
-    await manager.query(
-      `UPDATE declarations d SET check_status = 'checked', checked_version = v.version
-         FROM unnest($1::uuid[], $2::int[]) AS v(id, version)
-        WHERE d.id = v.id AND (d.check_status, d.checked_version) IS DISTINCT FROM ('checked', v.version)`,
-      [declarations.map((d) => d.id), declarations.map((d) => d.version)],
-    );
+    await queryPrepared(manager, MARK_CHECKED, [declarations.map((d) => d.id), declarations.map((d) => d.version)]);
   }
+}
+
+/** Rows of DECLARATION_SELECT as the compliance rules see them. */
+function toStored(rows: Record<string, any>[]): StoredDeclaration[] {
+  return rows.map((row) => ({
+    id: row.id,
+    version: row.version,
+    status: row.status,
+    country: row.country,
+    flow: row.flow,
+    number: row.number,
+    date: row.date,
+    trader: { nationalId: row.trader_national_id, name: row.trader_name },
+    counterparty: { name: row.counterparty_name, country: row.counterparty_country },
+    partnerCountry: row.partner_country,
+    originCountry: row.origin_country,
+    licenceNumber: row.licence_number,
+    consentReference: row.consent_reference,
+    items: (row.items as { hsCode: string; netMassKg: string; valueUsd: string; description: string | null }[]).map((i) => ({
+      hsCode: i.hsCode, netMassKg: Number(i.netMassKg), valueUsd: Number(i.valueUsd), description: i.description,
+    })),
+  }));
 }
 
 /** One flag per rule code: findings of the same code on one declaration are one case. */

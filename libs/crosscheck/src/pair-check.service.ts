@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { RuleCode } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
+import { preparedStatement, queryPrepared } from '@hgtrace/database';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { ReferenceService } from '@hgtrace/reference';
 import { assignAttributeMatches, attributeScore, hsDigits, type Match, matchBasis, type MatchingOptions, nameSimilarity, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
@@ -12,13 +13,137 @@ const SCORE = { high: 0.9, medium: 0.6, low: 0.3 } as const;
 /** How far below COUNTERPARTY_SIMILARITY names may be for an export to count as affected (see exportsAffectedBy). */
 const AFFECTED_NAME_MARGIN = 0.75;
 
-const SHIPMENT_SELECT = `
+/** The shipment facts of declarations $1, by date then number. */
+const SHIPMENTS = preparedStatement('hg_pairs_shipments', `
   SELECT d.id, d.country, d.flow, d.number, to_char(d.date, 'YYYY-MM-DD') AS date, d.status, d.trader_name, d.counterparty_name, d.counterparty_country,
          d.partner_country, d.origin_country, d.transport_document_key,
          coalesce((SELECT array_agg(c.container_key ORDER BY c.container_key) FROM declaration_containers c WHERE c.declaration_id = d.id), '{}') AS container_keys,
          (SELECT json_agg(json_build_object('hsCode', i.hs_code, 'netMassKg', i.net_mass_kg, 'valueUsd', i.value_usd) ORDER BY i.line)
             FROM declaration_items i WHERE i.declaration_id = d.id) AS items
-    FROM declarations d`;
+    FROM declarations d WHERE d.id = ANY ($1) ORDER BY d.date, d.number`);
+
+/** One pair check per export at a time, the locks taken in id order. */
+const LOCK_EXPORTS = preparedStatement('hg_pairs_lock_exports', `SELECT pg_advisory_xact_lock(hashtextextended('export:' || id, 0)) FROM (SELECT unnest($1::uuid[]) AS id ORDER BY 1) ids`);
+
+/**
+ * The matches of exports $1 made to be exactly $2: those not found deleted, the found ones inserted
+ * or updated in key order. One statement; the rows it deletes and those it writes are never the same.
+ */
+const WRITE_MATCHES = preparedStatement('hg_pairs_write_matches', `WITH found AS (
+     SELECT * FROM jsonb_to_recordset($2::jsonb) AS k("exportId" uuid, "importId" uuid, basis text, score numeric)
+   ),
+   gone AS (
+     DELETE FROM matches m WHERE m.export_id = ANY ($1)
+        AND NOT EXISTS (SELECT 1 FROM found k WHERE k."exportId" = m.export_id AND k."importId" = m.import_id)
+   )
+   INSERT INTO matches (export_id, import_id, basis, score)
+   SELECT "exportId", "importId", basis, score FROM found ORDER BY 1, 2
+   ON CONFLICT (export_id, import_id) DO UPDATE SET basis = EXCLUDED.basis, score = EXCLUDED.score
+    WHERE (matches.basis, matches.score) IS DISTINCT FROM (EXCLUDED.basis, EXCLUDED.score)`);
+
+/**
+ * The exports of each route $1 (country, partner, a date range and HS headings) that may compete for
+ * imports by attributes: dated within the range, sharing a heading, not matched by documents, and not tied by their transport document to an import
+ * at their destination (matching keeps only that import, selectMatches, whether or not its check has
+ * stored the match yet). One walk of the route's index (declarations_pair_idx) per route: OFFSET 0
+ * keeps the planner from flattening the LATERAL into a scan of every export, and the countries are
+ * typed as the columns are (character(2)), since comparing them as text rules the index out.
+ */
+const ROUTE_RIVALS = preparedStatement('hg_pairs_route_rivals', `SELECT r.country, r.partner, d.id, to_char(d.date, 'YYYY-MM-DD') AS date,
+       ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
+  FROM jsonb_to_recordset($1::jsonb) AS r(country character(2), partner character(2), "from" date, "to" date, headings text[])
+ CROSS JOIN LATERAL (SELECT d.id, d.date, d.transport_document_key, d.partner_country FROM declarations d
+                      WHERE d.partner_country = r.partner AND d.country = r.country AND d.flow = 'export'
+                        AND d.date BETWEEN r."from" AND r."to" AND d.status <> 'cancelled' OFFSET 0) d
+ WHERE EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (r.headings))
+   AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')
+   AND NOT EXISTS (SELECT 1 FROM declarations i WHERE i.transport_document_key = d.transport_document_key AND i.flow = 'import'
+                      AND i.country = d.partner_country AND i.status <> 'cancelled')`);
+
+const DAY_MS = 86_400_000;
+
+/** A YYYY-MM-DD date moved by whole days. */
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The exports a change to declarations $1 may affect (see exportsAffectedBy); $2 and $3 are the window and date tolerance. */
+const AFFECTED = preparedStatement('hg_pairs_affected', `WITH d AS (
+     SELECT d.id, d.flow, d.country, d.partner_country, d.date, d.transport_document_key, d.trader_name, d.counterparty_name,
+            ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
+       FROM declarations d WHERE d.id = ANY ($1)),
+   tied AS (
+     SELECT d.id AS import_id, e.id FROM d JOIN declarations e ON e.transport_document_key = d.transport_document_key
+      WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'
+     UNION
+     SELECT d.id, e.id FROM d JOIN declaration_containers dc ON dc.declaration_id = d.id JOIN declaration_containers ec ON ec.container_key = dc.container_key
+       JOIN declarations e ON e.id = ec.declaration_id
+      WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'),
+   -- The imports whose attribute matches may change: the undocumented-by-export new ones, and those the tied exports held by attributes.
+   contested AS (
+     SELECT d.id, d.country, d.partner_country, d.date, d.transport_document_key, d.trader_name, d.counterparty_name, d.headings
+       FROM d WHERE d.flow = 'import' AND NOT EXISTS (SELECT 1 FROM tied t WHERE t.import_id = d.id)
+     UNION
+     SELECT i.id, i.country, i.partner_country, i.date, i.transport_document_key, i.trader_name, i.counterparty_name,
+            ARRAY(SELECT DISTINCT left(it.hs_code, 4) FROM declaration_items it WHERE it.declaration_id = i.id)
+       FROM (SELECT DISTINCT id FROM tied) t JOIN matches m ON m.export_id = t.id AND m.basis = 'attributes' JOIN declarations i ON i.id = m.import_id)
+   SELECT d.id, NULL::json AS names FROM d WHERE d.flow = 'export'
+   UNION ALL
+   SELECT id, NULL FROM tied
+   UNION ALL
+   SELECT m.export_id, NULL FROM matches m WHERE m.import_id = ANY ($1)
+   UNION ALL
+   SELECT e.id, json_build_array(e.counterparty_name, e.trader_name, c.trader_name, c.counterparty_name)
+     FROM contested c JOIN declarations e ON e.partner_country = c.country AND e.country = c.partner_country AND e.flow = 'export'
+                                       AND e.date BETWEEN c.date - $2::int AND c.date + $3::int
+    WHERE e.status <> 'cancelled' AND (c.transport_document_key IS NULL OR e.transport_document_key IS NULL)
+      AND EXISTS (SELECT 1 FROM declaration_items ei WHERE ei.declaration_id = e.id AND left(ei.hs_code, 4) = ANY (c.headings))
+      AND (e.transport_document_key IS NULL
+           OR NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.transport_document_key AND t.flow = 'import'
+                             AND t.country = e.partner_country AND t.status <> 'cancelled'))`);
+
+/**
+ * Each export's candidate imports (see candidatesOf); $2 and $3 are the date tolerance and the window.
+ * Every lookup is a LATERAL per export (OFFSET 0 keeps it one) on the index for it: without them, a
+ * planner short of statistics (a table grown since its last ANALYZE) hashes every import of the table.
+ */
+const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALIZED (
+     SELECT d.id, d.transport_document_key AS document, d.country, d.partner_country, d.date,
+            ARRAY(SELECT c.container_key FROM declaration_containers c WHERE c.declaration_id = d.id) AS containers,
+            ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
+       FROM declarations d WHERE d.id = ANY ($1))
+   SELECT e.id AS export_id, d.id AS import_id FROM e
+    CROSS JOIN LATERAL (SELECT d.id FROM declarations d WHERE d.transport_document_key = e.document AND d.flow = 'import' AND d.status <> 'cancelled' OFFSET 0) d
+   UNION
+   SELECT e.id, d.id FROM e
+    CROSS JOIN LATERAL (SELECT c.declaration_id FROM declaration_containers c WHERE c.container_key = ANY (e.containers) OFFSET 0) c
+    JOIN declarations d ON d.id = c.declaration_id
+    WHERE d.flow = 'import' AND d.status <> 'cancelled'
+   UNION
+   SELECT a.export_id, a.import_id FROM (
+     -- By attributes: an undocumented export may be any import in the window; a documented one only an undocumented import.
+     SELECT e.id AS export_id, d.id AS import_id, e.headings FROM e
+      CROSS JOIN LATERAL (SELECT d.id FROM declarations d
+                           WHERE d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import'
+                             AND d.date BETWEEN e.date - $2::int AND e.date + $3::int AND d.status <> 'cancelled' OFFSET 0) d
+      WHERE e.document IS NULL
+     UNION ALL
+     SELECT e.id, d.id, e.headings FROM e
+      CROSS JOIN LATERAL (SELECT d.id FROM declarations d
+                           WHERE d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import' AND d.transport_document_key IS NULL
+                             AND d.date BETWEEN e.date - $2::int AND e.date + $3::int AND d.status <> 'cancelled' OFFSET 0) d
+      WHERE e.document IS NOT NULL
+        -- An export its document ties to an import at its destination keeps only that import (selectMatches).
+        AND NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.document AND t.flow = 'import'
+                           AND t.country = e.partner_country AND t.status <> 'cancelled')) a
+    JOIN declarations d ON d.id = a.import_id
+    WHERE EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (a.headings))
+      -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
+      AND NOT EXISTS (SELECT 1 FROM declarations o WHERE o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled'
+                       AND o.transport_document_key = d.transport_document_key)
+      AND NOT EXISTS (SELECT 1 FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
+                        JOIN declarations o ON o.id = oc.declaration_id
+                       WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled')`);
 
 /**
  * Matching and the pair rules, always from the export's side: for an export, its candidate imports
@@ -63,40 +188,9 @@ export class PairCheckService {
    */
   async exportsAffectedBy(manager: EntityManager, declarationIds: string[]): Promise<string[]> {
     if (declarationIds.length === 0) return [];
-    const rows: { id: string; names: [string, string, string, string] | null }[] = await manager.query(
-      `WITH d AS (
-         SELECT d.id, d.flow, d.country, d.partner_country, d.date, d.transport_document_key, d.trader_name, d.counterparty_name,
-                ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
-           FROM declarations d WHERE d.id = ANY ($1)),
-       tied AS (
-         SELECT d.id AS import_id, e.id FROM d JOIN declarations e ON e.transport_document_key = d.transport_document_key
-          WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'
-         UNION
-         SELECT d.id, e.id FROM d JOIN declaration_containers dc ON dc.declaration_id = d.id JOIN declaration_containers ec ON ec.container_key = dc.container_key
-           JOIN declarations e ON e.id = ec.declaration_id
-          WHERE d.flow = 'import' AND e.flow = 'export' AND e.status <> 'cancelled'),
-       -- The imports whose attribute matches may change: the undocumented-by-export new ones, and those the tied exports held by attributes.
-       contested AS (
-         SELECT d.id, d.country, d.partner_country, d.date, d.transport_document_key, d.trader_name, d.counterparty_name, d.headings
-           FROM d WHERE d.flow = 'import' AND NOT EXISTS (SELECT 1 FROM tied t WHERE t.import_id = d.id)
-         UNION
-         SELECT i.id, i.country, i.partner_country, i.date, i.transport_document_key, i.trader_name, i.counterparty_name,
-                ARRAY(SELECT DISTINCT left(it.hs_code, 4) FROM declaration_items it WHERE it.declaration_id = i.id)
-           FROM (SELECT DISTINCT id FROM tied) t JOIN matches m ON m.export_id = t.id AND m.basis = 'attributes' JOIN declarations i ON i.id = m.import_id)
-       SELECT d.id, NULL::json AS names FROM d WHERE d.flow = 'export'
-       UNION ALL
-       SELECT id, NULL FROM tied
-       UNION ALL
-       SELECT m.export_id, NULL FROM matches m WHERE m.import_id = ANY ($1)
-       UNION ALL
-       SELECT e.id, json_build_array(e.counterparty_name, e.trader_name, c.trader_name, c.counterparty_name)
-         FROM contested c JOIN declarations e ON e.partner_country = c.country AND e.country = c.partner_country AND e.flow = 'export'
-                                           AND e.date BETWEEN c.date - $2::int AND c.date + $3::int
-        WHERE e.status <> 'cancelled' AND (c.transport_document_key IS NULL OR e.transport_document_key IS NULL)
-          AND EXISTS (SELECT 1 FROM declaration_items ei WHERE ei.declaration_id = e.id AND left(ei.hs_code, 4) = ANY (c.headings))
-          AND (e.transport_document_key IS NULL
-               OR NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.transport_document_key AND t.flow = 'import'
-                                 AND t.country = e.partner_country AND t.status <> 'cancelled'))`,
+    const rows = await queryPrepared<{ id: string; names: [string, string, string, string] | null }[]>(
+      manager,
+      AFFECTED,
       [declarationIds, this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
     );
     const alike = this.env.COUNTERPARTY_SIMILARITY * AFFECTED_NAME_MARGIN;
@@ -119,8 +213,8 @@ export class PairCheckService {
     if (ids.length === 0) return;
     // One pair check per export at a time (imports of one export may be checked by several workers
     // at once), taken in id order so that overlapping sets wait for each other instead of deadlocking.
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended('export:' || id, 0)) FROM (SELECT unnest($1::uuid[]) AS id ORDER BY 1) ids`, [ids]);
-    const exports = (await this.load(manager, `WHERE d.id = ANY ($1)`, [ids])).filter((e) => e.flow === 'export' && e.status !== 'cancelled');
+    await queryPrepared(manager, LOCK_EXPORTS, [ids]);
+    const exports = (await this.load(manager, ids)).filter((e) => e.flow === 'export' && e.status !== 'cancelled');
     const candidates = await this.candidatesOf(manager, exports);
     const selected = new Map(exports.map((exp) => [exp.id, selectMatches(exp, candidates.get(exp.id) ?? [], this.options)]));
     // Without documents, the exports competing for the same imports share them out one to one.
@@ -140,21 +234,7 @@ export class PairCheckService {
       results.set(exp.id, matches);
     }
     const rows = exports.flatMap((exp) => results.get(exp.id)!.map((m) => ({ exportId: exp.id, importId: m.import.id, basis: m.basis, score: m.score.toFixed(3) })));
-    await manager.query(
-      `DELETE FROM matches m WHERE m.export_id = ANY ($1)
-          AND NOT EXISTS (SELECT 1 FROM jsonb_to_recordset($2::jsonb) AS k("exportId" uuid, "importId" uuid) WHERE k."exportId" = m.export_id AND k."importId" = m.import_id)`,
-      [ids, JSON.stringify(rows)],
-    );
-    if (rows.length > 0) {
-      await manager.query(
-        `INSERT INTO matches (export_id, import_id, basis, score)
-         SELECT "exportId", "importId", basis, score FROM jsonb_to_recordset($1::jsonb) AS k("exportId" uuid, "importId" uuid, basis text, score numeric)
-          ORDER BY 1, 2
-         ON CONFLICT (export_id, import_id) DO UPDATE SET basis = EXCLUDED.basis, score = EXCLUDED.score
-          WHERE (matches.basis, matches.score) IS DISTINCT FROM (EXCLUDED.basis, EXCLUDED.score)`,
-        [JSON.stringify(rows)],
-      );
-    }
+    await queryPrepared(manager, WRITE_MATCHES, [ids, JSON.stringify(rows)]);
     const desired: DesiredFlag[] = exports.flatMap((exp) =>
       pairFindings(exp, results.get(exp.id)!, selected.get(exp.id)!.diverted, this.options).map((f) => ({
         code: f.code,
@@ -178,45 +258,18 @@ export class PairCheckService {
    */
   private async candidatesOf(manager: EntityManager, exports: ShipmentFacts[]): Promise<Map<string, ShipmentFacts[]>> {
     if (exports.length === 0) return new Map();
-    const pairs: { export_id: string; import_id: string }[] = await manager.query(
-      `WITH e AS (
-         SELECT d.id, d.transport_document_key AS document, d.country, d.partner_country, d.date,
-                ARRAY(SELECT c.container_key FROM declaration_containers c WHERE c.declaration_id = d.id) AS containers,
-                ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
-           FROM declarations d WHERE d.id = ANY ($1))
-       SELECT e.id AS export_id, d.id AS import_id FROM e JOIN declarations d ON d.transport_document_key = e.document
-        WHERE d.flow = 'import' AND d.status <> 'cancelled'
-       UNION
-       SELECT e.id, d.id FROM e JOIN declaration_containers c ON c.container_key = ANY (e.containers) JOIN declarations d ON d.id = c.declaration_id
-        WHERE d.flow = 'import' AND d.status <> 'cancelled'
-       UNION
-       SELECT a.export_id, a.import_id FROM (
-         -- By attributes: an undocumented export may be any import in the window; a documented one only an undocumented import.
-         SELECT e.id AS export_id, d.id AS import_id, e.headings FROM e JOIN declarations d
-             ON d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import'
-            AND d.date BETWEEN e.date - $2::int AND e.date + $3::int
-          WHERE e.document IS NULL AND d.status <> 'cancelled'
-         UNION ALL
-         SELECT e.id, d.id, e.headings FROM e JOIN declarations d
-             ON d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import' AND d.transport_document_key IS NULL
-            AND d.date BETWEEN e.date - $2::int AND e.date + $3::int
-          WHERE e.document IS NOT NULL AND d.status <> 'cancelled'
-            -- An export its document ties to an import at its destination keeps only that import (selectMatches).
-            AND NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.document AND t.flow = 'import'
-                               AND t.country = e.partner_country AND t.status <> 'cancelled')) a
-        JOIN declarations d ON d.id = a.import_id
-        WHERE EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (a.headings))
-          -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
-          AND NOT EXISTS (SELECT 1 FROM declarations o WHERE o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled'
-                           AND o.transport_document_key = d.transport_document_key)
-          AND NOT EXISTS (SELECT 1 FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
-                            JOIN declarations o ON o.id = oc.declaration_id
-                           WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled')`,
+    const pairs = await queryPrepared<{ export_id: string; import_id: string }[]>(
+      manager,
+      CANDIDATES,
       [exports.map((e) => e.id), this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS],
     );
-    const imports = new Map((await this.load(manager, `WHERE d.id = ANY ($1)`, [[...new Set(pairs.map((p) => p.import_id))]])).map((i) => [i.id, i]));
+    const imports = new Map((await this.load(manager, [...new Set(pairs.map((p) => p.import_id))])).map((i) => [i.id, i]));
     const byExport = new Map<string, ShipmentFacts[]>();
-    for (const { export_id, import_id } of pairs) byExport.set(export_id, [...(byExport.get(export_id) ?? []), imports.get(import_id)!]);
+    for (const { export_id, import_id } of pairs) {
+      const list = byExport.get(export_id);
+      if (list) list.push(imports.get(import_id)!);
+      else byExport.set(export_id, [imports.get(import_id)!]);
+    }
     // The order the single-export query gave: by date, then number.
     for (const list of byExport.values()) list.sort((a, b) => (a.date === b.date ? (a.number < b.number ? -1 : a.number > b.number ? 1 : 0) : a.date < b.date ? -1 : 1));
     return byExport;
@@ -224,9 +277,11 @@ export class PairCheckService {
 
   /**
    * The exports competing with each undocumented export for its imports: same route, dated within
-   * the window of those imports, and not tied to an import by their documents (as stored, as this
-   * check has just found for the exports it is matching, or through a transport document shared with
-   * an import at their destination).
+   * the window of those imports, sharing an HS heading with one of them, and not tied to an import by
+   * their documents (as stored, as this check has just found for the exports it is matching, or
+   * through a transport document shared with an import at their destination). The exports of a route
+   * are read once for all the undocumented exports on it (their ranges joined), then sorted out per
+   * export here: undocumented exports of a busy route share most of their rivals.
    */
   private async rivalsOf(
     manager: EntityManager,
@@ -235,36 +290,55 @@ export class PairCheckService {
     selected: Map<string, { matches: Match[] }>,
   ): Promise<Map<string, ShipmentFacts[]>> {
     if (undocumented.length === 0) return new Map();
+    const { windowDays, dateToleranceDays } = this.options;
     const ranges = undocumented.map((exp) => {
       const imports = (candidates.get(exp.id) ?? []).filter((c) => matchBasis(exp, c, this.options) === 'attributes');
       const dates = imports.map((i) => i.date).sort();
-      const headings = [...new Set(imports.flatMap((i) => i.items.map((item) => hsDigits(item.hsCode).slice(0, 4))))];
-      return { id: exp.id, country: exp.country, partner: exp.partnerCountry, from: dates[0], to: dates.at(-1)!, headings };
+      const headings = new Set(imports.flatMap((i) => i.items.map((item) => hsDigits(item.hsCode).slice(0, 4))));
+      // The dates an export must have to take one of these imports: what the SQL once bounded per export.
+      return { id: exp.id, route: `${exp.country}|${exp.partnerCountry}`, from: addDays(dates[0], -windowDays), to: addDays(dates.at(-1)!, dateToleranceDays), headings };
     });
-    const pairs: { for_id: string; id: string }[] = await manager.query(
-      // LATERAL: each range walks the route's index (declarations_pair_idx) over its dates, never the whole table.
-      `SELECT r.id AS for_id, d.id FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, country text, partner text, "from" date, "to" date, headings text[])
-         CROSS JOIN LATERAL (SELECT d.* FROM declarations d WHERE d.partner_country = r.partner AND d.country = r.country AND d.flow = 'export'
-                                AND d.date BETWEEN r."from" - $2::int AND r."to" + $3::int) d
-        WHERE d.status <> 'cancelled' AND d.id <> r.id
-          -- Only an export sharing an HS heading with one of those imports can take one.
-          AND EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (r.headings))
-          AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')
-          -- Nor an export whose transport document ties it to an import at its destination: matching
-          -- keeps only that import (selectMatches), whether or not its check has stored the match yet.
-          AND NOT EXISTS (SELECT 1 FROM declarations i WHERE i.transport_document_key = d.transport_document_key AND i.flow = 'import'
-                             AND i.country = d.partner_country AND i.status <> 'cancelled')`,
-      [JSON.stringify(ranges), this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
-    );
+    const routes = new Map<string, { country: string; partner: string; from: string; to: string; headings: Set<string> }>();
+    for (const [i, r] of ranges.entries()) {
+      const route = routes.get(r.route);
+      if (!route) {
+        routes.set(r.route, { country: undocumented[i].country, partner: undocumented[i].partnerCountry, from: r.from, to: r.to, headings: new Set(r.headings) });
+      } else {
+        if (r.from < route.from) route.from = r.from;
+        if (r.to > route.to) route.to = r.to;
+        for (const h of r.headings) route.headings.add(h);
+      }
+    }
+    const routeRows = await queryPrepared<{ country: string; partner: string; id: string; date: string; headings: string[] }[]>(manager, ROUTE_RIVALS, [
+      JSON.stringify([...routes.values()].map((r) => ({ ...r, headings: [...r.headings] }))),
+    ]);
+    const byRoute = new Map<string, typeof routeRows>();
+    for (const row of routeRows) {
+      const key = `${row.country}|${row.partner}`;
+      const list = byRoute.get(key);
+      if (list) list.push(row);
+      else byRoute.set(key, [row]);
+    }
     const documented = (id: string) => selected.get(id)?.matches.some((m) => m.basis !== 'attributes') ?? false;
-    const facts = new Map((await this.load(manager, `WHERE d.id = ANY ($1)`, [[...new Set(pairs.map((p) => p.id))]])).map((r) => [r.id, r]));
+    const pairs = ranges.flatMap((r) =>
+      (byRoute.get(r.route) ?? [])
+        .filter((row) => row.id !== r.id && row.date >= r.from && row.date <= r.to && row.headings.some((h) => r.headings.has(h)) && !documented(row.id))
+        .map((row) => ({ forId: r.id, id: row.id })),
+    );
+    const facts = new Map((await this.load(manager, [...new Set(pairs.map((p) => p.id))])).map((r) => [r.id, r]));
     const byExport = new Map<string, ShipmentFacts[]>();
-    for (const { for_id, id } of pairs) if (!documented(id)) byExport.set(for_id, [...(byExport.get(for_id) ?? []), facts.get(id)!]);
+    for (const { forId, id } of pairs) {
+      const list = byExport.get(forId);
+      if (list) list.push(facts.get(id)!);
+      else byExport.set(forId, [facts.get(id)!]);
+    }
     return byExport;
   }
 
-  private async load(manager: EntityManager, where: string, params: unknown[]): Promise<(ShipmentFacts & { status: string })[]> {
-    const rows: Record<string, unknown>[] = await manager.query(`${SHIPMENT_SELECT} ${where} ORDER BY d.date, d.number`, params);
+  /** The shipment facts of declarations, by date then number. */
+  private async load(manager: EntityManager, ids: string[]): Promise<(ShipmentFacts & { status: string })[]> {
+    if (ids.length === 0) return [];
+    const rows = await queryPrepared<Record<string, unknown>[]>(manager, SHIPMENTS, [ids]);
     return rows.map((r) => ({
       id: r.id as string,
       country: r.country as string,
