@@ -230,27 +230,35 @@ async function main() {
     results.plainSql = await measures.plainSqlMatching(ctx);
     log(results.plainSql.timedOut ? `  stopped at the time limit (${results.plainSql.seconds.toFixed(0)} s)` : `  ${results.plainSql.pairs} pairs in ${results.plainSql.seconds.toFixed(1)} s`);
   }
+  // This machine's PostgreSQL runs without autovacuum, which would have analysed what the measures
+  // before added by the time the next one starts: without statistics, plans go wrong.
+  const analyse = () => ctx.db.query('ANALYZE');
   if (wanted('csv')) {
+    await analyse();
     log(`CSV import of ${opts.csvRows} rows`);
     results.csv = await measures.csvImport(ctx);
     log(`  ${results.csv.storedRows} rows stored in ${results.csv.seconds.toFixed(1)} s (COPY: ${results.csv.copySeconds.toFixed(2)} s)`);
   }
   if (wanted('batch')) {
+    await analyse();
     log(`batch API, ${opts.batchDeclarations} declarations`);
     results.batch = await measures.batchApi(ctx);
     log(`  ${results.batch.created} created in ${results.batch.seconds.toFixed(1)} s`);
   }
   if (wanted('verify')) {
+    await analyse();
     log(`verify at 50 connections for ${opts.verifySeconds} s, and /health/live`);
     results.verify = await measures.verifyLoad(ctx);
     log(`  verify ${results.verify.verify.requestsPerSecond.toFixed(0)}/s p99 ${results.verify.verify.p99Ms} ms; health ${results.verify.health.requestsPerSecond.toFixed(0)}/s`);
   }
   if (wanted('latency')) {
+    await analyse();
     log(`background check latency at ${opts.latencyRate}/s for ${opts.latencySeconds} s`);
     results.latency = await measures.checkLatency(ctx);
     log(`  p95 ${fmt(results.latency.p95Seconds)} s at ${results.latency.achievedRate.toFixed(0)}/s`);
   }
   if (wanted('throughput')) {
+    await analyse();
     log(`background check throughput, one worker (${opts.throughputDeclarations} declarations)`);
     results.throughput1 = await measures.checkThroughput(ctx, 'T', 4);
     log(`  ${results.throughput1.perSecond.toFixed(0)}/s`);
