@@ -174,7 +174,7 @@ export class RunsService {
   }
 
   /**
-   * Walks a phase's declarations: every slice of the id space at once, each in id order, a chunk per
+   * Walks a phase's declarations: every slice of the id space at once, each in date order, a chunk per
    * transaction committed with the slice's resume point and the run's progress. Slices hold disjoint
    * declarations (a chunk locks its own; the pair check takes each export's advisory lock), so they
    * never wait for each other but on the run row, updated last and for an instant.
@@ -209,11 +209,13 @@ export class RunsService {
   ): Promise<void> {
     let lastId = after;
     // Only the bounds that apply are written out, so that each is an index condition whatever the plan.
+    // A slice is walked by date: the exports of a chunk then share their weeks, and the rivals the pair
+    // check reads for them lie in a few months of each route, not in all of its history.
     const bounds = (params: unknown[]) => {
       const conditions: string[] = [];
       const add = (sql: (n: number) => string, value: string) => conditions.push(sql(params.push(value)));
-      if (lastId !== null) add((n) => `d.id > $${n}::uuid`, lastId);
-      else if (slice.from !== null) add((n) => `d.id >= $${n}::uuid`, slice.from);
+      if (lastId !== null) add((n) => `(d.date, d.id) > (SELECT l.date, l.id FROM declarations l WHERE l.id = $${n}::uuid)`, lastId);
+      if (slice.from !== null) add((n) => `d.id >= $${n}::uuid`, slice.from);
       if (slice.to !== null) add((n) => `d.id < $${n}::uuid`, slice.to);
       return conditions.map((c) => ` AND ${c}`).join('');
     };
@@ -221,16 +223,18 @@ export class RunsService {
       const done = await this.dataSource.transaction(async (manager) => {
         const params = [...phase.params];
         const where = bounds(params);
-        const ids: string[] = (await manager.query(`SELECT d.id FROM declarations d WHERE ${phase.where}${where} ORDER BY d.id LIMIT ${CHUNK}`, params)).map((r: { id: string }) => r.id);
-        if (ids.length === 0) return true;
+        const walked: string[] = (await manager.query(`SELECT d.id FROM declarations d WHERE ${phase.where}${where} ORDER BY d.date, d.id LIMIT ${CHUNK}`, params)).map((r: { id: string }) => r.id);
+        if (walked.length === 0) return true;
+        // The work takes its rows in id order, as checks do, so that overlapping work never deadlocks.
+        const ids = [...walked].sort();
         await work(manager, ids);
         await manager.query(
           `UPDATE crosscheck_runs SET done = least(done + $2, total),
                   slice_last_ids = (SELECT array_agg(CASE WHEN i = $3 THEN $4::uuid ELSE (coalesce(slice_last_ids, '{}'::uuid[]))[i] END ORDER BY i) FROM generate_series(1, slices) i)
             WHERE id = $1`,
-          [runId, ids.length, index + 1, ids[ids.length - 1]],
+          [runId, ids.length, index + 1, walked[walked.length - 1]],
         );
-        lastId = ids[ids.length - 1];
+        lastId = walked[walked.length - 1];
         return false;
       });
       if (done) return;
