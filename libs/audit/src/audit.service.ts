@@ -54,17 +54,20 @@ export interface AuditVerification {
 export class AuditService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /**
+   * The events go in one statement, in the order given, as one JSON parameter: a thousand events
+   * with their bodies cost one parse of one document instead of ten thousand bound parameters.
+   */
   async record(manager: EntityManager, actor: Actor, ...records: AuditRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const values: unknown[] = [];
-    const rows = records.map((r, i) => {
-      const o = i * 10;
-      values.push(actor.userId, actor.email, r.action, r.entity, r.entityId, [...new Set(r.countries)].sort(), json(r.before), json(r.after), actor.requestId, actor.ip);
-      return `($${o + 1}::uuid, $${o + 2}, $${o + 3}, $${o + 4}, $${o + 5}, $${o + 6}::text[], $${o + 7}::jsonb, $${o + 8}::jsonb, $${o + 9}, $${o + 10})`;
-    });
+    const rows = records.map((r) => ({ action: r.action, entity: r.entity, entity_id: r.entityId, countries: [...new Set(r.countries)].sort(), before: r.before ?? null, after: r.after ?? null }));
     await manager.query(
-      `INSERT INTO audit_events (actor_id, actor, action, entity, entity_id, countries, before, after, request_id, ip) VALUES ${rows.join(', ')}`,
-      values,
+      `INSERT INTO audit_events (actor_id, actor, action, entity, entity_id, countries, before, after, request_id, ip)
+       SELECT $1::uuid, $2, r.action, r.entity, r.entity_id, r.countries, r.before, r.after, $3, $4
+         FROM ROWS FROM (jsonb_to_recordset($5::jsonb) AS (action text, entity text, entity_id text, countries text[], before jsonb, after jsonb)) WITH ORDINALITY
+              AS r(action, entity, entity_id, countries, before, after, ord)
+        ORDER BY r.ord`,
+      [actor.userId, actor.email, actor.requestId ?? null, actor.ip ?? null, JSON.stringify(rows)],
     );
   }
 
@@ -121,10 +124,6 @@ export class AuditService {
     const firstBrokenId: string | null = result.first_broken ?? (result.head_ok ? null : result.head_last_id);
     return { ok: firstBrokenId === null, events: result.events, firstBrokenId };
   }
-}
-
-function json(value: unknown): string | null {
-  return value === undefined || value === null ? null : JSON.stringify(value);
 }
 
 function toView(r: Record<string, unknown>): AuditEventView {

@@ -10,11 +10,14 @@ import { JOB_QUEUE, type JobName, type JobRequest } from './queue.constants.js';
 export class OutboxService {
   async enqueue<N extends JobName>(manager: EntityManager, ...jobs: JobRequest<N>[]): Promise<void> {
     if (jobs.length === 0) return;
-    const values: unknown[] = [];
-    const rows = jobs.map((job, i) => {
-      values.push(JOB_QUEUE[job.name], job.name, job.id, JSON.stringify(job.payload));
-      return `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4}::jsonb)`;
-    });
-    await manager.query(`INSERT INTO outbox (queue, job_name, job_id, payload) VALUES ${rows.join(', ')}`, values);
+    // One JSON parameter for the lot (a batch queues a job per declaration), inserted in the order given.
+    const rows = jobs.map((job) => ({ queue: JOB_QUEUE[job.name], job_name: job.name, job_id: job.id, payload: job.payload }));
+    await manager.query(
+      `INSERT INTO outbox (queue, job_name, job_id, payload)
+       SELECT j.queue, j.job_name, j.job_id, j.payload
+         FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (queue text, job_name text, job_id text, payload jsonb)) WITH ORDINALITY AS j(queue, job_name, job_id, payload, ord)
+        ORDER BY j.ord`,
+      [JSON.stringify(rows)],
+    );
   }
 }
