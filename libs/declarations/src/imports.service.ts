@@ -276,23 +276,32 @@ export class ImportsService {
 
 function numberOrText(value: string | undefined): number | string | undefined {
   if (value === undefined || value === '') return undefined;
-  return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  if (!/^-?\d+(\.\d+)?$/.test(value)) return value;
+  // As JSON would carry it: -0 becomes 0.
+  const n = Number(value);
+  return n === 0 ? 0 : n;
 }
 
 function blank(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** The rows of one declaration as the JSON body of API.md. */
+/** The object without its undefined members, as JSON.parse(JSON.stringify()) would give it, without serialising. */
+function defined<T extends Record<string, unknown>>(object: T): T {
+  for (const key of Object.keys(object)) if (object[key] === undefined) delete object[key];
+  return object;
+}
+
+/** The rows of one declaration as the JSON body of API.md (absent cells are absent members, as in a parsed JSON body). */
 export function toDeclaration(rows: Row[]): Record<string, unknown> {
   const first = rows[0];
-  const declaration: Record<string, unknown> = {
+  return defined({
     country: first.country,
     flow: first.flow,
     number: first.number,
     date: first.date,
-    trader: { nationalId: first.trader_national_id, name: first.trader_name },
-    counterparty: { name: first.counterparty_name, country: first.counterparty_country, address: blank(first.counterparty_address) },
+    trader: defined({ nationalId: first.trader_national_id, name: first.trader_name }),
+    counterparty: defined({ name: first.counterparty_name, country: first.counterparty_country, address: blank(first.counterparty_address) }),
     partnerCountry: first.partner_country,
     originCountry: first.origin_country,
     transportDocument: blank(first.transport_document),
@@ -300,9 +309,8 @@ export function toDeclaration(rows: Row[]): Record<string, unknown> {
     licenceNumber: blank(first.licence_number),
     consentReference: blank(first.consent_reference),
     transportMode: blank(first.transport_mode),
-    items: rows.map((r) => ({ hsCode: r.hs_code, description: blank(r.description), netMassKg: numberOrText(r.net_mass_kg), valueUsd: numberOrText(r.value_usd) })),
-  };
-  return JSON.parse(JSON.stringify(declaration));
+    items: rows.map((r) => defined({ hsCode: r.hs_code, description: blank(r.description), netMassKg: numberOrText(r.net_mass_kg), valueUsd: numberOrText(r.value_usd) })),
+  });
 }
 
 /** A declaration's errors by CSV row and column: item errors on the item's row, the others on its first row. */
