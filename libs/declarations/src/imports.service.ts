@@ -8,6 +8,7 @@ import { ensureCanActIn, ensureVisible } from '@hgtrace/auth';
 import { type Actor, DomainError, type ErrorDetail, NotFoundError, validateInput } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
 import { JobName, jobId, OutboxService } from '@hgtrace/queue';
+import { countCsvRecords } from './csv-count.js';
 import { DeclarationDto } from './declaration.dto.js';
 import { fastValidateDeclaration } from './declaration.fast-validation.js';
 import { DeclarationsService } from './declarations.service.js';
@@ -259,6 +260,12 @@ export class ImportsService {
   }
 
   private async countRows(importId: string): Promise<{ rows: number; missingColumns: string[] }> {
+    // A well-formed file is counted by a byte scan; csv-parse decides for the others.
+    const fast = await countCsvRecords(this.chunks(importId));
+    if (fast) {
+      const header = fast.header.map((c) => c.trim().toLowerCase());
+      return { rows: fast.records, missingColumns: REQUIRED_COLUMNS.filter((c) => !header.includes(c)) };
+    }
     let rows = 0;
     let header: string[] = [];
     const parser = this.chunks(importId).pipe(
