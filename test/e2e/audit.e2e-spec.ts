@@ -90,6 +90,34 @@ describe('audit log', () => {
       expect(result).toEqual({ ok: true, events: (await ids()).length, firstBrokenId: null });
     });
 
+    it('keeps the chain and its head across statements, a savepoint rolled back and an insert of no rows', async () => {
+      const client = await t.db.connect();
+      const insert = (n: number, action: string) =>
+        client.query(
+          `INSERT INTO audit_events (actor, action, entity, entity_id, countries, after)
+           SELECT 'chain@hgtrace.test', $2, 'test', 'e' || g, '{MX}', jsonb_build_object('n', g) FROM generate_series(1, $1::int) g`,
+          [n, action],
+        );
+      try {
+        await client.query('BEGIN');
+        await insert(2, 'test.first');
+        await client.query('SAVEPOINT s');
+        await insert(3, 'test.undone');
+        await client.query('ROLLBACK TO SAVEPOINT s');
+        await insert(0, 'test.none');
+        await insert(4, 'test.last');
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      const [head] = (await t.db.query(`SELECT last_id::text, last_hash, events::int FROM audit_head`)).rows;
+      const [last] = (await t.db.query(`SELECT id::text, hash FROM audit_events ORDER BY audit_events.id DESC LIMIT 1`)).rows;
+      const [{ count }] = (await t.db.query(`SELECT count(*)::int AS count FROM audit_events`)).rows;
+      expect(head).toEqual({ last_id: last.id, last_hash: last.hash, events: count });
+      expect((await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'test.undone'`)).rows[0].n).toBe(0);
+      expect(await verify()).toEqual({ ok: true, events: count, firstBrokenId: null });
+    });
+
     it('finds a changed row', async () => {
       const [, second] = await ids();
       await tamper(`UPDATE audit_events SET after = jsonb_set(after, '{role}', '"admin"') WHERE id = ${second}`);

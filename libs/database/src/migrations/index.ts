@@ -9,6 +9,7 @@ import { UndocumentedIndexes1764374400000 } from './1764374400000-UndocumentedIn
 import { AuditHeadOncePerStatement1764460800000 } from './1764460800000-AuditHeadOncePerStatement.js';
 import { LicenceUsageInValidity1764600000000 } from './1764600000000-LicenceUsageInValidity.js';
 import { RunSlices1764600000010 } from './1764600000010-RunSlices.js';
+import { AuditChainLean1764600000100 } from './1764600000100-AuditChainLean.js';
 
 /** Every migration, in order. A migration is never edited once it has landed: add a new one. */
-export const MIGRATIONS = [Platform1763769600000, Registry1763856000000, Declarations1763942400000, Imports1764028800000, Flags1764115200000, CrosscheckRuns1764201600000, Mirror1764288000000, UndocumentedIndexes1764374400000, AuditHeadOncePerStatement1764460800000, LicenceUsageInValidity1764600000000, RunSlices1764600000010];
+export const MIGRATIONS = [Platform1763769600000, Registry1763856000000, Declarations1763942400000, Imports1764028800000, Flags1764115200000, CrosscheckRuns1764201600000, Mirror1764288000000, UndocumentedIndexes1764374400000, AuditHeadOncePerStatement1764460800000, LicenceUsageInValidity1764600000000, RunSlices1764600000010, AuditChainLean1764600000100];
