@@ -69,7 +69,11 @@ export class OutboxRelay implements OnModuleDestroy {
       );
       if (rows.length === 0) return 0;
       const byQueue = new Map<string, OutboxRow[]>();
-      for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+      for (const row of rows) {
+        const queued = byQueue.get(row.queue);
+        if (queued) queued.push(row);
+        else byQueue.set(row.queue, [row]);
+      }
       for (const [queue, queued] of byQueue) {
         await this.queues.queue(queue).addBulk(queued.map((row) => ({ name: row.job_name, data: row.payload, opts: { jobId: row.job_id } })));
       }
