@@ -190,6 +190,32 @@ describe('declarations', () => {
       expect(stored.rows.map((r) => r.number)).toEqual(['MX-B-1']);
     });
 
+    it('rejects, by index and field, text PostgreSQL cannot store, and stores the rest of the batch with its audit and check job', async () => {
+      const res = await as(u.systemMx, 'post', '/api/v1/declarations/batch', {
+        declarations: [
+          exportDeclaration({ number: 'MX-BN-1', trader: { nationalId: 'MXA-0001', name: 'Minera\u0000del Norte' } }),
+          exportDeclaration({ number: 'MX-BN-2', items: [{ hsCode: '280540', description: 'half a pair \ud800', netMassKg: 1, valueUsd: 1 }] }),
+          exportDeclaration({ number: 'MX-BN-3', transportDocument: 'ONE\"quote\\and,comma', containers: ['MSCU 123-4', 'ÉÀ 🙂'] }),
+        ],
+      }).expect(200);
+      expect(res.body.results).toEqual([
+        { index: 0, status: 'rejected', errors: [{ path: 'trader.name', message: 'must not contain a NUL character or an unpaired surrogate' }] },
+        { index: 1, status: 'rejected', errors: [{ path: 'items[0].description', message: 'must not contain a NUL character or an unpaired surrogate' }] },
+        { index: 2, status: 'created', id: expect.any(String) },
+      ]);
+      const id = res.body.results[2].id;
+      const stored = await as(u.officerMx, 'get', `/api/v1/declarations/${id}`).expect(200);
+      expect(stored.body).toMatchObject({ transportDocument: 'ONE"quote\\and,comma', containers: ['MSCU 123-4', 'ÉÀ 🙂'] });
+      expect(await outboxFor(id)).toEqual([`check.${id}.1`]);
+      const audit = await as(u.analystMx, 'get', `/api/v1/audit?entity=declaration&entityId=${id}`).expect(200);
+      expect(audit.body.items[0].after).toMatchObject({ transportDocument: 'ONE"quote\\and,comma', containers: ['MSCU 123-4', 'ÉÀ 🙂'], source: 'system' });
+      // Sent again, the same content is a duplicate, not a conflict: the stored hash is the one computed from the body.
+      const again = await as(u.systemMx, 'post', '/api/v1/declarations/batch', {
+        declarations: [exportDeclaration({ number: 'MX-BN-3', transportDocument: 'ONE\"quote\\and,comma', containers: ['MSCU 123-4', 'ÉÀ 🙂'] })],
+      }).expect(200);
+      expect(again.body.results).toEqual([{ index: 0, status: 'duplicate', id }]);
+    });
+
     it('draws a consent in the order of the batch, and counts each declaration against its licence, as one by one', async () => {
       const capped = (await as(u.focalBo, 'post', '/api/v1/consents', { reference: 'BO-PIC-BATCH', type: 'written_consent', exportingCountry: 'MX', importingCountry: 'BO', hsCodes: ['280540'], quantityKg: 1000, purpose: 'allowed_use', validFrom: '2026-01-01', validTo: '2026-12-31' }).expect(201)).body;
       const licenceBefore = (await as(u.focalMx, 'get', `/api/v1/licences/${licenceId}`)).body.usedQuantityKg;

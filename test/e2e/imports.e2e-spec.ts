@@ -72,6 +72,17 @@ describe('CSV imports', () => {
     expect(stored.rows.map((r) => r.number)).toEqual(['MX-CSV-1', 'MX-CSV-7']);
   });
 
+  it('reports a field PostgreSQL cannot store (a NUL character) on its row and column, and files the rest', async () => {
+    const cells = (number: string, trader = 'Minera del Norte SA de CV', container = 'MSCU1') =>
+      ['MX', 'export', number, '2026-03-01', 'MXA-0001', trader, 'Importadora Andina SRL', 'BO', '', 'BO', 'MX', 'MSCU1', container, '', '', 'sea', '280540', 'Mercury', '100', '5000'].join(',');
+    const csv = [HEADER, cells('MX-NUL-1'), cells('MX-NUL-2', 'Minera\u0000Norte'), cells('MX-NUL-3', undefined, 'AB\u0000C'), cells('MX-NUL-4')].join('\n');
+    const result = await finished(u.officerMx, (await upload(u.officerMx, csv).expect(202)).body.id);
+    expect(result).toMatchObject({ status: 'completed', created: 2, rejected: 2 });
+    expect(result.errors.map((e: { row: number; path: string }) => [e.row, e.path])).toEqual([[3, 'trader_name'], [4, 'containers']]);
+    const stored = await t.db.query(`SELECT number FROM declarations WHERE number LIKE 'MX-NUL-%' ORDER BY number`);
+    expect(stored.rows.map((r) => r.number)).toEqual(['MX-NUL-1', 'MX-NUL-4']);
+  });
+
   it('fails a file without the required columns, with a message that names them', async () => {
     const result = await finished(u.officerMx, (await upload(u.officerMx, 'number,weight\nA,1\n').expect(202)).body.id);
     expect(result).toMatchObject({ status: 'failed', failure: expect.stringContaining('hs_code') });

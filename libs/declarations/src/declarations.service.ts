@@ -125,6 +125,13 @@ export class DeclarationsService {
     if (dto.partnerCountry === dto.country) details.push({ path: 'partnerCountry', message: `must differ from the declaring country ${dto.country}` });
     const containers = dto.containers ?? [];
     if (new Set(containers.map(shippingKey)).size !== containers.length) details.push({ path: 'containers', message: 'must not repeat a container number' });
+    // PostgreSQL stores neither a NUL character nor half a surrogate pair: said here, per field, rather than failing the whole batch in the database.
+    const texts: [string, string | undefined][] = [
+      ['trader.nationalId', dto.trader.nationalId], ['trader.name', dto.trader.name], ['counterparty.name', dto.counterparty.name], ['counterparty.address', dto.counterparty.address],
+      ['transportDocument', dto.transportDocument], ['licenceNumber', dto.licenceNumber], ['consentReference', dto.consentReference],
+      ...containers.map((c, i): [string, string] => [`containers[${i}]`, c]), ...dto.items.map((item, i): [string, string | undefined] => [`items[${i}].description`, item.description]),
+    ];
+    for (const [path, text] of texts) if (text !== undefined && UNSTORABLE.test(text)) details.push({ path, message: 'must not contain a NUL character or an unpaired surrogate' });
     if (details.length) throw new ValidationFailedError(details);
   }
 
@@ -570,6 +577,9 @@ export class DeclarationsService {
     };
   }
 }
+
+/** A NUL character, or a surrogate without its other half. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** The rows by key, each group keeping the rows' order. */
 function groupInOrder<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {

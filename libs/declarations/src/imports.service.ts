@@ -336,6 +336,8 @@ function rowErrors(candidate: Candidate, error: unknown): ImportView['errors'] {
       const line = candidate.rows[Number(item[1])]?.line ?? candidate.rows[0].line;
       return { row: line, path: COLUMN_OF[item[2]] ?? item[2], message: d.message };
     }
-    return { row: candidate.rows[0].line, path: COLUMN_OF[d.path] ?? d.path, message: d.message };
+    // containers[2] is the containers column.
+    const path = d.path.replace(/^containers\[\d+\]$/, 'containers');
+    return { row: candidate.rows[0].line, path: COLUMN_OF[path] ?? path, message: d.message };
   });
 }
