@@ -29,7 +29,7 @@ describe('canonicalJson', () => {
   let seed = 12345;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const pick = <T>(values: T[]): T => values[Math.floor(random() * values.length)];
-  const text = () => pick(['', 'a', 'Zé', 'x"y', 'back\\slash', 'line\nbreak', '\u00e9\u4e2d', 'ß', 'Ab', 'aB', '10', '2', '__proto__x', 'é'.normalize('NFD')]);
+  const text = () => pick(['', 'a', 'Zé', 'x"y', 'back\\slash', 'line\nbreak', '\u00e9\u4e2d', 'ß', 'Ab', 'aB', '10', '2', '__proto__x', 'é'.normalize('NFD'), 'a\u0000b', 'a', '\u0000']);
   const generate = (depth: number): unknown => {
     const kind = Math.floor(random() * (depth > 3 ? 5 : 8));
     if (kind === 0) return undefined;
