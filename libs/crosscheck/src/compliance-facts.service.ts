@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { groupBy } from '@hgtrace/common';
 import { preparedStatement, queryPrepared } from '@hgtrace/database';
 import { ReferenceService } from '@hgtrace/reference';
 import { LICENCE_HISTORY, licenceStatusOn, type LicenceStatusChange } from '@hgtrace/registry';
@@ -210,16 +211,6 @@ export class ComplianceFactsService {
       kgMinus(Number(consent.used_total), declarationId ? (ownDraw.get(`${declarationId}:${consent.id}`) ?? 0) : 0);
 
     // Indexed once, so that a chunk of thousands finds each declaration's rows without scanning them all.
-    const groupBy = <T>(rows: T[], key: (row: T) => string) => {
-      const groups = new Map<string, T[]>();
-      for (const row of rows) {
-        const k = key(row);
-        const group = groups.get(k);
-        if (group) group.push(row);
-        else groups.set(k, [row]);
-      }
-      return groups;
-    };
     const licencesOfTrader = groupBy(licenceRows, (r) => `${r.country}:${r.trader_national_id}`);
     const citedByNumber = new Map(citedRows.map((r) => [`${r.country}:${r.number}`, r]));
     const consentsOfPair = groupBy(consentRows, (r) => [r.exporting_country, r.importing_country].sort().join(':'));

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '@hgtrace/audit';
 import { countryScope, ensureCanActIn, ensureVisible } from '@hgtrace/auth';
 import {
-  type Actor, BusinessRuleError, ConflictError, decodeCursor, DEFAULT_PAGE_SIZE, DomainError, type ErrorDetail, NotFoundError, type Page, StaleVersionError, toPage,
+  type Actor, BusinessRuleError, ConflictError, decodeCursor, DEFAULT_PAGE_SIZE, DomainError, type ErrorDetail, groupBy, NotFoundError, type Page, StaleVersionError, toPage,
   validateInput, ValidationFailedError,
 } from '@hgtrace/common';
 import { ConsentsService } from '@hgtrace/consents';
@@ -430,8 +430,8 @@ export class DeclarationsService {
         return 0;
       });
     // Grouped by trader and by country pair, each group in the SQL order, so a declaration looks only at its own.
-    const licencesOf = groupInOrder(licences, (l) => `${l.country}|${l.type}|${l.national_id}`);
-    const consentsOf = groupInOrder(consents, (c) => `${c.exporting_country}|${c.importing_country}`);
+    const licencesOf = groupBy(licences, (l) => `${l.country}|${l.type}|${l.national_id}`);
+    const consentsOf = groupBy(consents, (c) => `${c.exporting_country}|${c.importing_country}`);
     return dtos.map((dto, i) => {
       const use: RegistryUse = {};
       if (controlled[i].length) {
@@ -580,18 +580,6 @@ export class DeclarationsService {
 
 /** A NUL character, or a surrogate without its other half. */
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/** The rows by key, each group keeping the rows' order. */
-function groupInOrder<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) {
-    const k = key(row);
-    const group = groups.get(k);
-    if (group) group.push(row);
-    else groups.set(k, [row]);
-  }
-  return groups;
-}
 
 /** Transport documents and containers as hg_shipping_key() compares them. */
 export function shippingKey(value: string): string {
