@@ -49,10 +49,10 @@ const WRITE_MATCHES = preparedStatement('hg_pairs_write_matches', `WITH found AS
  * keeps the planner from flattening the LATERAL into a scan of every export, and the countries are
  * typed as the columns are (character(2)), since comparing them as text rules the index out.
  */
-const ROUTE_RIVALS = preparedStatement('hg_pairs_route_rivals', `SELECT r.country, r.partner, d.id, to_char(d.date, 'YYYY-MM-DD') AS date,
+const ROUTE_RIVALS = preparedStatement('hg_pairs_route_rivals', `SELECT r.country, r.partner, d.id, to_char(d.date, 'YYYY-MM-DD') AS date, d.trader_name, d.counterparty_name,
        ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
   FROM jsonb_to_recordset($1::jsonb) AS r(country character(2), partner character(2), "from" date, "to" date, headings text[])
- CROSS JOIN LATERAL (SELECT d.id, d.date, d.transport_document_key, d.partner_country FROM declarations d
+ CROSS JOIN LATERAL (SELECT d.id, d.date, d.transport_document_key, d.partner_country, d.trader_name, d.counterparty_name FROM declarations d
                       WHERE d.partner_country = r.partner AND d.country = r.country AND d.flow = 'export'
                         AND d.date BETWEEN r."from" AND r."to" AND d.status <> 'cancelled' OFFSET 0) d
  WHERE EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (r.headings))
@@ -296,7 +296,7 @@ export class PairCheckService {
       const dates = imports.map((i) => i.date).sort();
       const headings = new Set(imports.flatMap((i) => i.items.map((item) => hsDigits(item.hsCode).slice(0, 4))));
       // The dates an export must have to take one of these imports: what the SQL once bounded per export.
-      return { id: exp.id, route: `${exp.country}|${exp.partnerCountry}`, from: addDays(dates[0], -windowDays), to: addDays(dates.at(-1)!, dateToleranceDays), headings };
+      return { id: exp.id, route: `${exp.country}|${exp.partnerCountry}`, from: addDays(dates[0], -windowDays), to: addDays(dates.at(-1)!, dateToleranceDays), headings, imports };
     });
     const routes = new Map<string, { country: string; partner: string; from: string; to: string; headings: Set<string> }>();
     for (const [i, r] of ranges.entries()) {
@@ -309,7 +309,7 @@ export class PairCheckService {
         for (const h of r.headings) route.headings.add(h);
       }
     }
-    const routeRows = await queryPrepared<{ country: string; partner: string; id: string; date: string; headings: string[] }[]>(manager, ROUTE_RIVALS, [
+    const routeRows = await queryPrepared<{ country: string; partner: string; id: string; date: string; trader_name: string; counterparty_name: string; headings: string[] }[]>(manager, ROUTE_RIVALS, [
       JSON.stringify([...routes.values()].map((r) => ({ ...r, headings: [...r.headings] }))),
     ]);
     const byRoute = new Map<string, typeof routeRows>();
@@ -322,7 +322,10 @@ export class PairCheckService {
     const documented = (id: string) => selected.get(id)?.matches.some((m) => m.basis !== 'attributes') ?? false;
     const pairs = ranges.flatMap((r) =>
       (byRoute.get(r.route) ?? [])
-        .filter((row) => row.id !== r.id && row.date >= r.from && row.date <= r.to && row.headings.some((h) => r.headings.has(h)) && !documented(row.id))
+        .filter((row) => row.id !== r.id && row.date >= r.from && row.date <= r.to && row.headings.some((h) => r.headings.has(h)) && !documented(row.id)
+          // Only an export whose names are alike one of these imports' can take one (attributeScore, as
+          // matching computes it); the others are neither loaded nor weighed, however busy the route.
+          && r.imports.some((imp) => Math.max(nameSimilarity(row.counterparty_name, imp.traderName), nameSimilarity(row.trader_name, imp.counterpartyName)) >= this.options.counterpartySimilarity))
         .map((row) => ({ forId: r.id, id: row.id })),
     );
     const facts = new Map((await this.load(manager, [...new Set(pairs.map((p) => p.id))])).map((r) => [r.id, r]));
