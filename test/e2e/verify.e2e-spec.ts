@@ -81,14 +81,16 @@ describe('POST /declarations/verify', () => {
     expect(verdict.findings[0].message).toContain('LIC-B');
   });
 
-  it('counts against a licence only what is dated within its validity, as filings, amendments and cancellations change it', async () => {
+  it('counts against a licence only what is dated within its validity, and every usage in its total, as filings, amendments and cancellations change them', async () => {
     const f = await trader('F-1', 'Contador de Cupos SA');
     await licence(f.id, 'LIC-F', { maxQuantityKg: 1000, validTo: '2026-06-30' });
     const used = async () => (await verify(declaration('F-1', 'PE', { ...kg(1), date: '2026-03-01' }))).licence.usedByOthersKg;
     const inDb = async () => (await t.db.query(
       `SELECT l.used_in_validity_kg::float AS kept,
               (SELECT coalesce(sum(u.quantity_kg), 0) FROM licence_usages u JOIN declarations d ON d.id = u.declaration_id
-                WHERE u.licence_id = l.id AND d.date BETWEEN l.valid_from AND l.valid_to)::float AS summed
+                WHERE u.licence_id = l.id AND d.date BETWEEN l.valid_from AND l.valid_to)::float AS summed,
+              l.used_quantity_kg::float AS total,
+              (SELECT coalesce(sum(u.quantity_kg), 0) FROM licence_usages u WHERE u.licence_id = l.id)::float AS "totalSummed"
          FROM licences l WHERE l.number = 'LIC-F'`,
     )).rows[0];
     const file = async (number: string, netMassKg: number, date: string) =>
@@ -98,13 +100,13 @@ describe('POST /declarations/verify', () => {
     // Cited, but dated after the validity: counted against the licence's usages, not its ceiling.
     const after = await file('MX-F-2', 200, '2026-08-01');
     expect(await used()).toBe(300);
-    expect(await inDb()).toEqual({ kept: 300, summed: 300 });
+    expect(await inDb()).toEqual({ kept: 300, summed: 300, total: 500, totalSummed: 500 });
     // An amendment moves the second into the validity; the first is cancelled.
     await as(u.officerMx, 'put', `/api/v1/declarations/${after.id}`, { ...declaration('F-1', 'PE', { ...kg(250), number: 'MX-F-2', date: '2026-05-01', licenceNumber: 'LIC-F' }), version: 1 }).expect(200);
     expect(await used()).toBe(550);
     await as(u.officerMx, 'post', `/api/v1/declarations/${inside.id}/cancel`, { reason: 'Filed twice' }).expect(200);
     expect(await used()).toBe(250);
-    expect(await inDb()).toEqual({ kept: 250, summed: 250 });
+    expect(await inDb()).toEqual({ kept: 250, summed: 250, total: 250, totalSummed: 250 });
     // A usage is never changed in place.
     await expect(t.db.query(`UPDATE licence_usages SET quantity_kg = 1 WHERE declaration_id = $1`, [after.id])).rejects.toThrow(/never updated/);
   });

@@ -453,8 +453,8 @@ export class DeclarationsService {
 
   /**
    * Counts declarations against their licences and draws their consents, in the order given. The
-   * licences and consents are locked first, in id order (so concurrent filings never deadlock), and
-   * the running totals recomputed after. NO KEY UPDATE, because the declarations rows inserted before
+   * licences and consents are locked first, in id order (so concurrent filings never deadlock); a
+   * licence's totals follow its usages by trigger (migration LicenceUsageTotals). NO KEY UPDATE, because the declarations rows inserted before
    * already hold KEY SHARE locks on them through their foreign keys; FOR UPDATE would wait on those. A consent draws what each declaration asks while quantity
    * remains (ConsentsService.drawDown for one declaration): what it takes beyond is left for the
    * rules to flag.
@@ -467,7 +467,6 @@ export class DeclarationsService {
       await manager.query(`INSERT INTO licence_usages (licence_id, declaration_id, quantity_kg, declaration_date) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::date[])`, [
         licenced.map((d) => d.use.licence!.id), licenced.map((d) => d.id), licenced.map((d) => String(d.use.licence!.kg)), licenced.map((d) => d.date),
       ]);
-      await manager.query(`UPDATE licences l SET used_quantity_kg = (SELECT coalesce(sum(quantity_kg), 0) FROM licence_usages u WHERE u.licence_id = l.id) WHERE l.id = ANY ($1::uuid[])`, [ids]);
     }
     const drawing = declarations.filter((d) => d.use.consent);
     if (drawing.length) {
@@ -500,10 +499,7 @@ export class DeclarationsService {
    */
   private async releaseRegistries(manager: EntityManager, id: string): Promise<void> {
     await manager.query(`SELECT 1 FROM licences WHERE id IN (SELECT licence_id FROM licence_usages WHERE declaration_id = $1) ORDER BY id FOR NO KEY UPDATE`, [id]);
-    const used = rowsOf<{ licence_id: string }>(await manager.query(`DELETE FROM licence_usages WHERE declaration_id = $1 RETURNING licence_id`, [id]));
-    for (const licenceId of [...new Set(used.map((u) => u.licence_id))].sort()) {
-      await manager.query(`UPDATE licences SET used_quantity_kg = (SELECT coalesce(sum(quantity_kg), 0) FROM licence_usages WHERE licence_id = $1) WHERE id = $1`, [licenceId]);
-    }
+    await manager.query(`DELETE FROM licence_usages WHERE declaration_id = $1`, [id]);
     const drawn: { consent_id: string }[] = await manager.query(`SELECT consent_id FROM consent_drawdowns WHERE declaration_id = $1 ORDER BY consent_id`, [id]);
     for (const { consent_id } of drawn) await this.consents.release(manager, consent_id, id);
     await manager.query(`UPDATE declarations SET licence_id = NULL, consent_id = NULL WHERE id = $1`, [id]);
