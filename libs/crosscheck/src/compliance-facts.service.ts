@@ -56,11 +56,15 @@ const LICENCE_SELECT = `
          ${LICENCE_HISTORY} AS history
     FROM licences l JOIN traders t ON t.id = l.trader_id`;
 
+// The named exporter and importer are looked up by primary key for each consent found: joined, the
+// generic plan of verify hashed the whole traders table twice for the one consent a reference names.
 const CONSENT_SELECT = `
-  SELECT c.id, c.reference, c.type, c.exporting_country, c.importing_country, ex.national_id AS exporter_national_id, im.name AS importer_name,
+  SELECT c.id, c.reference, c.type, c.exporting_country, c.importing_country,
+         (SELECT ex.national_id FROM traders ex WHERE ex.id = c.exporter_id) AS exporter_national_id,
+         (SELECT im.name FROM traders im WHERE im.id = c.importer_id) AS importer_name,
          c.hs_codes, c.quantity_kg::text, c.valid_from, c.valid_to, c.status, to_char(c.withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS withdrawn_on,
          c.non_party_certification, c.used_quantity_kg::text AS used_total, c.created_at
-    FROM consents c LEFT JOIN traders ex ON ex.id = c.exporter_id LEFT JOIN traders im ON im.id = c.importer_id`;
+    FROM consents c`;
 
 /**
  * How the facts statement spells its inputs: parameters holding arrays, or arrays built of scalar
