@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { ADMIN, createUser, startTestApp, type TestApp } from '../support/test-app.js';
+import { ADMIN, createUser, requestAs, startTestApp, type TestApp } from '../support/test-app.js';
+import { exportDeclaration } from '../support/factories.js';
 
 const SECRET = 'hgtrace-development-secret-not-for-production-use';
 
@@ -61,6 +62,48 @@ describe('authentication', () => {
     }
     await t.http.get('/api/v1/audit').auth(analyst.token, { type: 'bearer' }).expect(401);
     await t.http.get('/api/v1/users').auth(system.token, { type: 'bearer' }).expect(401);
+  });
+
+  // The api keeps the users behind tokens in memory; these changes are made outside it, as the CLI,
+  // another replica or an operator's SQL would make them.
+  it('refuses at once a token revoked, or sees at once a user changed, by another session', async () => {
+    const system = await createUser(t, 'system', ['MX']);
+    const officer = await createUser(t, 'customs_officer', ['MX']);
+    const verify = (token: string) => requestAs(t, token, 'post', '/api/v1/declarations/verify', exportDeclaration());
+    await verify(system.token).expect(200);
+    await verify(system.token).expect(200);
+    await t.db.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1`, [system.id]);
+    expect((await verify(system.token).expect(401)).body.message).toBe('The API token is invalid or has been revoked');
+
+    await verify(officer.token).expect(200);
+    await t.db.query(`UPDATE users SET countries = '{BO}' WHERE id = $1`, [officer.id]);
+    await verify(officer.token).expect(403);
+    await t.db.query(`UPDATE users SET role = 'focal_point', countries = '{MX}' WHERE id = $1`, [officer.id]);
+    await verify(officer.token).expect(403);
+    await t.db.query(`UPDATE users SET deleted_at = now() WHERE id = $1`, [officer.id]);
+    await verify(officer.token).expect(401);
+  });
+
+  it('reads users and tokens from the database while it cannot listen for changes, and listens again', async () => {
+    const system = await createUser(t, 'system', ['MX']);
+    const get = () => requestAs(t, system.token, 'get', '/api/v1/reference/countries');
+    await get().expect(200);
+    const listeners = async () =>
+      (await t.db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'hgtrace-auth-listener' AND datname = current_database()`)).rows.map((r) => r.pid as number);
+    const [first] = await listeners();
+    expect(first).toEqual(expect.any(Number));
+    await t.db.query(`SELECT pg_terminate_backend($1)`, [first]);
+    // Requests go on being answered; the next lookup after a second listens again, on a new connection.
+    let again: number | undefined;
+    for (let i = 0; i < 100 && again === undefined; i++) {
+      await get().expect(200);
+      again = (await listeners()).find((pid) => pid !== first);
+      if (again === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(again).toEqual(expect.any(Number));
+    await get().expect(200);
+    await t.db.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1`, [system.id]);
+    await get().expect(401);
   });
 
   it('rate-limits login attempts per address and email', async () => {

@@ -5,6 +5,8 @@ import { Env } from '@hgtrace/config';
 /** The channel on which PostgreSQL announces every committed change to users and API tokens (migration AuthChangeNotify). */
 export const AUTH_CHANGED_CHANNEL = 'hg_auth_changed';
 
+/** How the listening connection shows in pg_stat_activity. */
+export const LISTENER_APPLICATION_NAME = 'hgtrace-auth-listener';
 /** How long an entry is trusted at most, should a notice ever be missed (triggers disabled by a restore, say). */
 const MAX_AGE_MS = 60_000;
 /** Users and tokens are few (a token per customs system, a login per officer); past this the cache starts afresh. */
@@ -84,7 +86,7 @@ export class CredentialCache<T = unknown> implements OnModuleDestroy {
 
   private listen(): void {
     if (this.client || this.closed || Date.now() < this.retryAfter) return;
-    const client = new pg.Client({ connectionString: this.env.DATABASE_URL, application_name: 'hgtrace-auth-listener' });
+    const client = new pg.Client({ connectionString: this.env.DATABASE_URL, application_name: LISTENER_APPLICATION_NAME, keepAlive: true });
     this.client = client;
     client.on('notification', () => this.invalidate());
     client.on('error', (error) => this.lost(client, error));
