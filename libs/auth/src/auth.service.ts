@@ -77,7 +77,8 @@ export class AuthService {
   /**
    * Resolves a bearer credential: an API token (`hgt_...`) or an access token (JWT). The user is read
    * from the database, or from the cache that every change to users and tokens empties
-   * ({@link CredentialCache}), so a deleted user, a revoked token or a changed role takes effect at once.
+   * ({@link CredentialCache}), so a deleted user, a revoked token or a changed role takes effect with
+   * the next request (made elsewhere: as soon as PostgreSQL's notice of it arrives).
    */
   async authenticate(bearer: string): Promise<AuthenticatedUser> {
     if (bearer.startsWith('hgt_')) return this.authenticateApiToken(bearer);

@@ -25,7 +25,10 @@ interface Entry<T> {
  * (on a connection of its own, opened at the first lookup, so processes that never authenticate never
  * open it); every notice empties it, and so does losing that connection, after which lookups go to the
  * database until it listens again. A change made in this process also empties it at once
- * ({@link invalidate}), before the change is answered.
+ * ({@link invalidate}), before the change is answered. A change made elsewhere (another replica, the
+ * CLI, SQL) shows once its notice arrives: PostgreSQL sends it as the change commits, and it is read a
+ * moment later (well under a millisecond on an idle machine, a few under heavy load); a request
+ * already past the guard by then was let in by the caller's rights of a moment before.
  *
  * A lookup that was under way while the cache was emptied must not put back what it read before the
  * change: callers take a {@link stamp} before they read and {@link set} keeps the value only if no
