@@ -94,12 +94,19 @@ export class CredentialCache<T = unknown> implements OnModuleDestroy {
     client.on('notification', () => this.invalidate());
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
+    // Dropped while connecting (closed, or lost): end it again once connected, so that no connection is left open.
+    const dropped = () => this.client !== client;
     client
       .connect()
-      .then(() => client.query(`LISTEN ${AUTH_CHANGED_CHANNEL}`))
+      .then(async () => {
+        if (!dropped()) await client.query(`LISTEN ${AUTH_CHANGED_CHANNEL}`);
+      })
       .then(
         () => {
-          if (this.client !== client) return;
+          if (dropped()) {
+            client.end().catch(() => undefined);
+            return;
+          }
           // Anything read before now may predate a change this connection never heard of.
           this.invalidate();
           this.listening = true;
