@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
-import { ADMIN, createUser, startTestApp, type TestApp } from '../support/test-app.js';
+import { ADMIN, createUser, requestAs, startTestApp, type TestApp } from '../support/test-app.js';
+import { exportDeclaration } from '../support/factories.js';
 
 const SECRET = 'hgtrace-development-secret-not-for-production-use';
 
@@ -61,6 +62,61 @@ describe('authentication', () => {
     }
     await t.http.get('/api/v1/audit').auth(analyst.token, { type: 'bearer' }).expect(401);
     await t.http.get('/api/v1/users').auth(system.token, { type: 'bearer' }).expect(401);
+  });
+
+  // The api keeps the users behind tokens in memory and forgets them on PostgreSQL's notice of a
+  // change, which arrives a moment after the change commits: these changes are made outside the api,
+  // as the CLI, another replica or an operator's SQL would make them, and must show within that moment.
+  const soon = async (send: () => Promise<{ status: number; body: { message?: string } }>, status: number, message?: string) => {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      const response = await send();
+      if ((response.status === status && (message === undefined || response.body.message === message)) || Date.now() > deadline) return response;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+
+  it('refuses a token revoked, and sees a user changed, by another session', async () => {
+    const system = await createUser(t, 'system', ['MX']);
+    const officer = await createUser(t, 'customs_officer', ['MX']);
+    const verify = (token: string) => requestAs(t, token, 'post', '/api/v1/declarations/verify', exportDeclaration());
+    await verify(system.token).expect(200);
+    await verify(system.token).expect(200);
+    await t.db.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1`, [system.id]);
+    const revoked = await soon(() => verify(system.token), 401);
+    expect(revoked).toMatchObject({ status: 401, body: { message: 'The API token is invalid or has been revoked' } });
+
+    await verify(officer.token).expect(200);
+    await t.db.query(`UPDATE users SET countries = '{BO}' WHERE id = $1`, [officer.id]);
+    expect((await soon(() => verify(officer.token), 403)).status).toBe(403);
+    await t.db.query(`UPDATE users SET role = 'focal_point', countries = '{MX}' WHERE id = $1`, [officer.id]);
+    const role = 'Your role (focal_point) does not allow this';
+    expect((await soon(() => verify(officer.token), 403, role)).body.message).toBe(role);
+    await t.db.query(`UPDATE users SET deleted_at = now() WHERE id = $1`, [officer.id]);
+    expect((await soon(() => verify(officer.token), 401)).status).toBe(401);
+  });
+
+  it('reads users and tokens from the database while it cannot listen for changes, and listens again', async () => {
+    const system = await createUser(t, 'system', ['MX']);
+    const get = () => requestAs(t, system.token, 'get', '/api/v1/reference/countries');
+    await get().expect(200);
+    const listeners = async () =>
+      (await t.db.query(`SELECT pid FROM pg_stat_activity WHERE application_name = 'hgtrace-auth-listener' AND datname = current_database()`)).rows.map((r) => r.pid as number);
+    const [first] = await listeners();
+    expect(first).toEqual(expect.any(Number));
+    await t.db.query(`SELECT pg_terminate_backend($1)`, [first]);
+    // Requests go on being answered; the next lookup after a second listens again, on a new connection.
+    let again: number | undefined;
+    for (let i = 0; i < 100 && again === undefined; i++) {
+      await get().expect(200);
+      again = (await listeners()).find((pid) => pid !== first);
+      if (again === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(again).toEqual(expect.any(Number));
+    await get().expect(200);
+    await get().expect(200);
+    await t.db.query(`UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1`, [system.id]);
+    expect((await soon(get, 401)).status).toBe(401);
   });
 
   it('rate-limits login attempts per address and email', async () => {

@@ -1,4 +1,5 @@
 import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
+import { ComplianceFactsService, type DeclarationContent } from '@hgtrace/crosscheck';
 import { exportDeclaration } from '../support/factories.js';
 
 /** The instant verdict through the API: each compliance rule on both sides of its boundary. */
@@ -151,6 +152,31 @@ describe('POST /declarations/verify', () => {
     expect(await codes(declaration('E-1', 'PL', { ...kg(5), date: '2021-12-29' }))).toEqual([]);
     expect(await codes(declaration('E-1', 'PL', { ...kg(5), date: '2021-12-28' }))).toEqual(['NON_PARTY_UNCERTIFIED']);
     expect(await codes(declaration('A-1', 'CD', kg(5)))).toEqual([]);
+  });
+
+  // Verify and single checks gather facts with a statement of their own (scalar parameters); runs
+  // gather a chunk's with another (arrays). Both must find the same.
+  it('gathers the same facts for a declaration alone as within a chunk', async () => {
+    const facts = t.app.get(ComplianceFactsService);
+    const [stored] = (await t.db.query(`SELECT id FROM declarations WHERE number = 'MX-A-1'`)).rows;
+    const contents = [
+      declaration('A-1', 'BO', { ...kg(6000), number: 'MX-A-1', date: '2026-02-01' }),
+      declaration('A-1', 'BO', { ...kg(2000), consentReference: 'BO-8000' }),
+      declaration('B-1', 'PE', { ...kg(4000), licenceNumber: 'LIC-B' }),
+      declaration('B-1', 'PE', { ...kg(5), date: '2026-07-01', licenceNumber: 'LIC-A', consentReference: 'PE-BIG' }),
+      declaration('C-1', 'BO', { licenceNumber: 'LIC-C', date: yesterday }),
+      declaration('D-1', 'BO', { licenceNumber: 'LIC-NONE', consentReference: 'NONE' }),
+      declaration('X-9', 'CD', { consentReference: 'CD-CERT' }),
+      declaration('E-1', 'PL', { ...kg(5), date: '2021-12-28', licenceNumber: 'LIC-E', consentReference: 'PL-2021' }),
+      declaration('A-1', 'EC', { consentReference: 'EC-WITHDRAWN', date: today }),
+      // (A chunk also hands a trader the licences of another type that its other declarations ask for; the rules look at the type.)
+      declaration('F-1', 'PE', { flow: 'import', partnerCountry: 'PE', counterparty: { name: 'Seller SA', country: 'PE' }, items: [{ hsCode: '285210', netMassKg: 10, valueUsd: 500 }] }),
+    ] as unknown as DeclarationContent[];
+    const requests = contents.map((content, i) => ({ content, declarationId: i === 0 ? (stored.id as string) : null }));
+    const alone = [];
+    for (const { content, declarationId } of requests) alone.push(await facts.gather(content, declarationId));
+    expect(alone[0].traderLicences[0].usedByOthersKg).toBe(0);
+    expect(await facts.gatherMany(requests)).toEqual(alone);
   });
 
   it('is refused for another country, and for roles that do not file declarations', async () => {

@@ -65,7 +65,13 @@ import { createValidationPipe } from './http/validation.js';
     ReportsModule,
     TerminusModule,
   ],
+  // Express matches a request against the routes one by one, in this order: the routes called at
+  // rates (health probes; filing and verifying declarations) come first, so that each of their
+  // requests does not first test the forty routes of the other controllers. No two controllers share
+  // a path prefix, so the order changes nothing else.
   controllers: [
+    HealthController,
+    DeclarationsController,
     AuthController,
     UsersController,
     AuditController,
@@ -73,13 +79,11 @@ import { createValidationPipe } from './http/validation.js';
     TradersController,
     LicencesController,
     ConsentsController,
-    DeclarationsController,
     ImportsController,
     FlagsController,
     ReportsController,
     CrosscheckController,
     MirrorController,
-    HealthController,
     MetricsController,
   ],
   providers: [

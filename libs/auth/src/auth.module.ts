@@ -6,6 +6,7 @@ import { Env } from '@hgtrace/config';
 import { ApiToken } from './api-token.entity.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { CredentialCache } from './credential-cache.js';
 import { User } from './user.entity.js';
 import { UsersService } from './users.service.js';
 
@@ -18,8 +19,8 @@ import { UsersService } from './users.service.js';
       useFactory: (env: Env) => ({ secret: env.JWT_SECRET, signOptions: { algorithm: 'HS256', issuer: 'hgtrace' }, verifyOptions: { issuer: 'hgtrace' } }),
     }),
   ],
-  providers: [AuthService, UsersService],
-  exports: [AuthService, UsersService],
+  providers: [AuthService, UsersService, CredentialCache],
+  exports: [AuthService, UsersService, CredentialCache],
 })
 export class AuthModule {}
 

@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { type Role, UnauthenticatedError } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
 import { preparedStatement, queryPrepared } from '@hgtrace/database';
+import { CredentialCache } from './credential-cache.js';
 import { ARGON2_OPTIONS, hashApiToken } from './users.service.js';
 import type { UserView } from './user.entity.js';
 
@@ -24,6 +25,12 @@ interface AccessTokenClaims {
 }
 
 const BAD_CREDENTIALS = 'The email or password is wrong';
+
+/** What the cache keeps for a credential: the user, and for an API token the token's id. */
+interface CachedCaller {
+  user: Omit<AuthenticatedUser, 'via'>;
+  tokenId: string | null;
+}
 
 /** Read on every authenticated request: prepared once per connection. */
 const USER_OF_ACCESS_TOKEN = preparedStatement('hg_user_of_access_token', `SELECT id, email, role, countries FROM users WHERE id = $1 AND deleted_at IS NULL`);
@@ -45,6 +52,7 @@ export class AuthService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly jwt: JwtService,
     private readonly env: Env,
+    private readonly cache: CredentialCache<CachedCaller>,
   ) {
     this.decoyHash = argon2.hash('decoy password for timing', ARGON2_OPTIONS);
   }
@@ -68,7 +76,9 @@ export class AuthService {
 
   /**
    * Resolves a bearer credential: an API token (`hgt_...`) or an access token (JWT). The user is read
-   * on every request, so a deleted user or a changed role takes effect at once.
+   * from the database, or from the cache that every change to users and tokens empties
+   * ({@link CredentialCache}), so a deleted user, a revoked token or a changed role takes effect with
+   * the next request (made elsewhere: as soon as PostgreSQL's notice of it arrives).
    */
   async authenticate(bearer: string): Promise<AuthenticatedUser> {
     if (bearer.startsWith('hgt_')) return this.authenticateApiToken(bearer);
@@ -79,15 +89,31 @@ export class AuthService {
       throw new UnauthenticatedError('The access token is invalid or has expired');
     }
     if (typeof claims.sub !== 'string' || !/^[0-9a-f-]{36}$/i.test(claims.sub)) throw new UnauthenticatedError('The access token is invalid');
-    const rows = await queryPrepared<Omit<AuthenticatedUser, 'via'>[]>(this.dataSource, USER_OF_ACCESS_TOKEN, [claims.sub]);
-    if (rows.length === 0) throw new UnauthenticatedError('The account of this access token no longer exists');
-    return { ...rows[0], via: 'jwt' };
+    const key = `user:${claims.sub.toLowerCase()}`;
+    let cached = this.cache.get(key);
+    if (!cached) {
+      const stamp = this.cache.stamp();
+      const rows = await queryPrepared<Omit<AuthenticatedUser, 'via'>[]>(this.dataSource, USER_OF_ACCESS_TOKEN, [claims.sub]);
+      if (rows.length === 0) throw new UnauthenticatedError('The account of this access token no longer exists');
+      cached = { user: rows[0], tokenId: null };
+      this.cache.set(key, cached, stamp);
+    }
+    return callerOf(cached, 'jwt');
   }
 
   private async authenticateApiToken(token: string): Promise<AuthenticatedUser> {
-    const rows = await queryPrepared<(Omit<AuthenticatedUser, 'via'> & { token_id: string })[]>(this.dataSource, USER_OF_API_TOKEN, [hashApiToken(token)]);
-    if (rows.length === 0) throw new UnauthenticatedError('The API token is invalid or has been revoked');
-    const { token_id: tokenId, ...user } = rows[0];
+    const tokenHash = hashApiToken(token);
+    const key = `token:${tokenHash.toString('base64')}`;
+    let cached = this.cache.get(key);
+    if (!cached) {
+      const stamp = this.cache.stamp();
+      const rows = await queryPrepared<(Omit<AuthenticatedUser, 'via'> & { token_id: string })[]>(this.dataSource, USER_OF_API_TOKEN, [tokenHash]);
+      if (rows.length === 0) throw new UnauthenticatedError('The API token is invalid or has been revoked');
+      const { token_id: tokenId, ...user } = rows[0];
+      cached = { user, tokenId };
+      this.cache.set(key, cached, stamp);
+    }
+    const tokenId = cached.tokenId!;
     // Record use at most once a minute per token, off the request's path (and without a round trip in between).
     const now = Date.now();
     if ((this.tokenUseRecorded.get(tokenId) ?? 0) < now - 60_000) {
@@ -96,6 +122,11 @@ export class AuthService {
         .query(`UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, [tokenId])
         .catch(() => undefined);
     }
-    return { ...user, via: 'api_token' };
+    return callerOf(cached, 'api_token');
   }
+}
+
+/** A caller of its own for each request (the cached entry is shared). */
+function callerOf({ user }: CachedCaller, via: AuthenticatedUser['via']): AuthenticatedUser {
+  return { id: user.id, email: user.email, role: user.role, countries: [...user.countries], via };
 }

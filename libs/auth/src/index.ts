@@ -4,6 +4,7 @@ export * from './auth.decorators.js';
 export * from './auth.guard.js';
 export * from './auth.module.js';
 export * from './auth.service.js';
+export * from './credential-cache.js';
 export * from './user.dto.js';
 export * from './user.entity.js';
 export * from './users.service.js';

@@ -8,6 +8,7 @@ import { type Actor, ALL_COUNTRIES, BusinessRuleError, ConflictError, NotFoundEr
 import { Env } from '@hgtrace/config';
 import { isUniqueViolation } from '@hgtrace/database';
 import { ApiToken } from './api-token.entity.js';
+import { CredentialCache } from './credential-cache.js';
 import { User, type UserView, toUserView } from './user.entity.js';
 import type { CreateUserDto } from './user.dto.js';
 
@@ -28,6 +29,7 @@ export class UsersService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly env: Env,
+    private readonly credentials: CredentialCache,
   ) {}
 
   async create(actor: Actor, dto: CreateUserDto): Promise<UserView> {
@@ -74,6 +76,8 @@ export class UsersService {
       const view = toUserView(user);
       await this.audit.record(manager, actor, { action: 'user.delete', entity: 'user', entityId: id, countries: userCountries(view), before: view });
     });
+    // Other processes hear of it from PostgreSQL; this one must not serve the next request from memory first.
+    this.credentials.invalidate();
   }
 
   /** Issues an API token for a `system` user; the token is returned once and only its hash kept. */

@@ -56,11 +56,15 @@ const LICENCE_SELECT = `
          ${LICENCE_HISTORY} AS history
     FROM licences l JOIN traders t ON t.id = l.trader_id`;
 
+// The named exporter and importer are looked up by primary key for each consent found: joined, the
+// generic plan of verify hashed the whole traders table twice for the one consent a reference names.
 const CONSENT_SELECT = `
-  SELECT c.id, c.reference, c.type, c.exporting_country, c.importing_country, ex.national_id AS exporter_national_id, im.name AS importer_name,
+  SELECT c.id, c.reference, c.type, c.exporting_country, c.importing_country,
+         (SELECT ex.national_id FROM traders ex WHERE ex.id = c.exporter_id) AS exporter_national_id,
+         (SELECT im.name FROM traders im WHERE im.id = c.importer_id) AS importer_name,
          c.hs_codes, c.quantity_kg::text, c.valid_from, c.valid_to, c.status, to_char(c.withdrawn_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS withdrawn_on,
          c.non_party_certification, c.used_quantity_kg::text AS used_total, c.created_at
-    FROM consents c LEFT JOIN traders ex ON ex.id = c.exporter_id LEFT JOIN traders im ON im.id = c.importer_id`;
+    FROM consents c`;
 
 /**
  * How the facts statement spells its inputs: parameters holding arrays, or arrays built of scalar
@@ -110,17 +114,31 @@ const FACTS_OF_MANY = factsSql({
 
 /**
  * For one declaration (verify, a single check), prepared: planning the statement cost three times its
- * execution. Its arrays are built of scalar parameters, so that the plan PostgreSQL keeps for the
- * connection (the generic one) knows them to hold one element (or the two directions of a pair), as a
- * plan for the values would; with array parameters it assumes ten each, finds the generic plan
- * dearer, and plans every call again.
+ * execution. The same facts as {@link factsSql}, with each input a scalar parameter compared by
+ * equality: the plan PostgreSQL keeps for the connection (the generic one) is then the plan for the
+ * values, each lookup one probe of a unique index, without the unnest, semi-joins and hash steps
+ * that sets of inputs need (with array parameters it would assume ten elements each, find the
+ * generic plan dearer, and plan every call again). $1 country, $2 trader's national id, $3 and $4
+ * the cited licence's country and number (null when none is cited), $5 partner country, $6 cited
+ * consent reference, $7 the declaration's id when it is stored, $8 the flow (the licence type).
  */
-const FACTS_OF_ONE = preparedStatement('hg_compliance_facts_1', factsSql({
-  countries: 'ARRAY[$1::bpchar]', nationalIds: 'ARRAY[$2::text]', licensingCountries: 'ARRAY[$1::bpchar]', licensingNationalIds: 'ARRAY[$2::text]', licensingTypes: 'ARRAY[$8::text]',
-  citedCountries: 'ARRAY[$3::bpchar]', citedNumbers: 'ARRAY[$4::text]', exporting: 'ARRAY[$1::bpchar, $5::bpchar]',
-  importing: 'ARRAY[$5::bpchar, $1::bpchar]',
-  references: 'ARRAY[$6::text]', ids: 'ARRAY[$7::uuid]',
-}));
+const FACTS_OF_ONE = preparedStatement('hg_compliance_facts_one', `WITH
+        trader_licences AS (${LICENCE_SELECT} WHERE t.country = $1::bpchar AND t.national_id = $2::text AND l.country = $1::bpchar AND l.type = $8::text),
+        cited_licences AS (${LICENCE_SELECT} WHERE l.country = $3::bpchar AND l.number = $4::text)
+   SELECT
+     (SELECT coalesce(json_agg(json_build_object('country', t.country, 'national_id', t.national_id)), '[]')
+        FROM traders t WHERE t.country = $1::bpchar AND t.national_id = $2::text) AS traders,
+     (SELECT coalesce(json_agg(x ORDER BY x.valid_to DESC, x.number), '[]') FROM trader_licences x) AS licences,
+     (SELECT coalesce(json_agg(x), '[]') FROM cited_licences x) AS cited,
+     (SELECT coalesce(json_agg(x ORDER BY x.valid_from, x.created_at, x.id), '[]')
+        FROM (${CONSENT_SELECT} WHERE (c.exporting_country = $1::bpchar AND c.importing_country = $5::bpchar)
+                                 OR (c.exporting_country = $5::bpchar AND c.importing_country = $1::bpchar)) x) AS consents,
+     (SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]') FROM (${CONSENT_SELECT} WHERE c.reference = $6::text) x) AS referenced,
+     (SELECT coalesce(json_agg(x), '[]') FROM (
+        SELECT u.declaration_id, u.licence_id, u.quantity_kg::text AS used
+          FROM licence_usages u JOIN licences l ON l.id = u.licence_id
+         WHERE u.declaration_id = $7::uuid AND u.declaration_date BETWEEN l.valid_from AND l.valid_to) x) AS own_usage,
+     (SELECT coalesce(json_agg(x), '[]') FROM (SELECT declaration_id, consent_id, drawn_kg::text FROM consent_drawdowns WHERE declaration_id = $7::uuid) x) AS own_draws`);
 
 /** A declaration to gather facts for, with its id when it is stored (its own usage is then left out). */
 export interface FactsRequest {
