@@ -5,7 +5,7 @@ import { Env } from '@hgtrace/config';
 import { preparedStatement, queryPrepared } from '@hgtrace/database';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { ReferenceService } from '@hgtrace/reference';
-import { assignAttributeMatches, attributeScore, hsDigits, type Match, matchBasis, type MatchingOptions, nameSimilarity, pairFindings, selectMatches, type ShipmentFacts } from './matching/index.js';
+import { assignLazily, type AttributePair, attributePair, attributeScore, compareAttributePairs, type Match, matchBasis, type MatchingOptions, nameSimilarity, pairFindings, selectMatches, type ShipmentFacts, totalNetMassKg } from './matching/index.js';
 
 /** The codes the pair check owns, per export: it raises and closes these, and only these. */
 export const PAIR_CODES: readonly RuleCode[] = ['ROUTE_MISMATCH', 'QUANTITY_MISMATCH', 'HS_CODE_MISMATCH', 'COUNTERPARTY_MISMATCH', 'DATE_ANOMALY', 'VALUE_ANOMALY'];
@@ -13,14 +13,29 @@ const SCORE = { high: 0.9, medium: 0.6, low: 0.3 } as const;
 /** How far below COUNTERPARTY_SIMILARITY names may be for an export to count as affected (see exportsAffectedBy). */
 const AFFECTED_NAME_MARGIN = 0.75;
 
-/** The shipment facts of declarations $1, by date then number. */
-const SHIPMENTS = preparedStatement('hg_pairs_shipments', `
+const SHIPMENT_SELECT = `
   SELECT d.id, d.country, d.flow, d.number, to_char(d.date, 'YYYY-MM-DD') AS date, d.status, d.trader_name, d.counterparty_name, d.counterparty_country,
          d.partner_country, d.origin_country, d.transport_document_key,
          coalesce((SELECT array_agg(c.container_key ORDER BY c.container_key) FROM declaration_containers c WHERE c.declaration_id = d.id), '{}') AS container_keys,
          (SELECT json_agg(json_build_object('hsCode', i.hs_code, 'netMassKg', i.net_mass_kg, 'valueUsd', i.value_usd) ORDER BY i.line)
             FROM declaration_items i WHERE i.declaration_id = d.id) AS items
-    FROM declarations d WHERE d.id = ANY ($1) ORDER BY d.date, d.number`);
+    FROM declarations d`;
+
+/** The shipment facts of declarations $1, by date then number. */
+const SHIPMENTS = preparedStatement('hg_pairs_shipments', `${SHIPMENT_SELECT} WHERE d.id = ANY ($1) ORDER BY d.date, d.number`);
+
+/**
+ * The shipment facts of those of exports $1 that may compete for imports by attributes: not
+ * cancelled, not matched by documents, and not tied by their transport document to an import at their
+ * destination (matching keeps only that import, selectMatches, whether or not its check has stored the
+ * match yet). The rest (route, dates, headings, names) is matchBasis's, on these facts.
+ */
+const RIVAL_SHIPMENTS = preparedStatement('hg_pairs_rival_shipments', `${SHIPMENT_SELECT}
+   WHERE d.id = ANY ($1) AND d.flow = 'export' AND d.status <> 'cancelled'
+     AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')
+     AND NOT EXISTS (SELECT 1 FROM declarations i WHERE i.transport_document_key = d.transport_document_key AND i.flow = 'import'
+                        AND i.country = d.partner_country AND i.status <> 'cancelled')
+   ORDER BY d.date, d.number`);
 
 /** One pair check per export at a time, the locks taken in id order. */
 const LOCK_EXPORTS = preparedStatement('hg_pairs_lock_exports', `SELECT pg_advisory_xact_lock(hashtextextended('export:' || id, 0)) FROM (SELECT unnest($1::uuid[]) AS id ORDER BY 1) ids`);
@@ -42,23 +57,41 @@ const WRITE_MATCHES = preparedStatement('hg_pairs_write_matches', `WITH found AS
     WHERE (matches.basis, matches.score) IS DISTINCT FROM (EXCLUDED.basis, EXCLUDED.score)`);
 
 /**
- * The exports of each route $1 (country, partner, a date range and HS headings) that may compete for
- * imports by attributes: dated within the range, sharing a heading, not matched by documents, and not tied by their transport document to an import
- * at their destination (matching keeps only that import, selectMatches, whether or not its check has
- * stored the match yet). One walk of the route's index (declarations_pair_idx) per route: OFFSET 0
+ * The exports of each route $1 (country, partner and a date range), with what tells which of them may
+ * compete for an import by attributes and how closely they can fit it: date, names and net mass. One
+ * walk of the route's index (declarations_pair_idx) per route and nothing looked up per row, since a
+ * dense route returns thousands of rows of which few can matter (see attributeAssignments): OFFSET 0
  * keeps the planner from flattening the LATERAL into a scan of every export, and the countries are
  * typed as the columns are (character(2)), since comparing them as text rules the index out.
  */
-const ROUTE_RIVALS = preparedStatement('hg_pairs_route_rivals', `SELECT r.country, r.partner, d.id, to_char(d.date, 'YYYY-MM-DD') AS date, d.trader_name, d.counterparty_name,
-       ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
-  FROM jsonb_to_recordset($1::jsonb) AS r(country character(2), partner character(2), "from" date, "to" date, headings text[])
- CROSS JOIN LATERAL (SELECT d.id, d.date, d.transport_document_key, d.partner_country, d.trader_name, d.counterparty_name FROM declarations d
+const ROUTE_EXPORTS = preparedStatement('hg_pairs_route_exports', `SELECT r.country, r.partner, d.id, to_char(d.date, 'YYYY-MM-DD') AS date, d.trader_name, d.counterparty_name,
+       d.total_net_mass_kg::float8 AS kg
+  FROM jsonb_to_recordset($1::jsonb) AS r(country character(2), partner character(2), "from" date, "to" date)
+ CROSS JOIN LATERAL (SELECT d.id, d.date, d.trader_name, d.counterparty_name, d.total_net_mass_kg FROM declarations d
                       WHERE d.partner_country = r.partner AND d.country = r.country AND d.flow = 'export'
-                        AND d.date BETWEEN r."from" AND r."to" AND d.status <> 'cancelled' OFFSET 0) d
- WHERE EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (r.headings))
-   AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.export_id = d.id AND m.basis <> 'attributes')
-   AND NOT EXISTS (SELECT 1 FROM declarations i WHERE i.transport_document_key = d.transport_document_key AND i.flow = 'import'
-                      AND i.country = d.partner_country AND i.status <> 'cancelled')`);
+                        AND d.date BETWEEN r."from" AND r."to" AND d.status <> 'cancelled' OFFSET 0) d`);
+
+interface RouteExport {
+  country: string;
+  partner: string;
+  id: string;
+  date: string;
+  trader_name: string;
+  counterparty_name: string;
+  kg: number;
+}
+
+/** The index of the first of `list` (sorted by kg) weighing at least `kg`. */
+function lowerBound(list: readonly { kg: number }[], kg: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid].kg < kg) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 const DAY_MS = 86_400_000;
 
@@ -222,13 +255,12 @@ export class PairCheckService {
       const { matches } = selected.get(exp.id)!;
       return matches.length > 0 && matches.every((m) => m.basis === 'attributes');
     });
-    const rivals = await this.rivalsOf(manager, undocumented, candidates, selected);
+    const assigned = await this.attributeAssignments(manager, undocumented, candidates, selected);
     const results = new Map<string, Match[]>();
     for (const exp of exports) {
       let { matches } = selected.get(exp.id)!;
-      if (undocumented.includes(exp)) {
-        const imports = (candidates.get(exp.id) ?? []).filter((c) => matchBasis(exp, c, this.options) === 'attributes');
-        const mine = assignAttributeMatches([exp, ...(rivals.get(exp.id) ?? [])], imports, this.options).get(exp.id);
+      if (assigned.has(exp.id)) {
+        const mine = assigned.get(exp.id);
         matches = mine ? [{ import: mine, basis: 'attributes', score: attributeScore(exp, mine) }] : [];
       }
       results.set(exp.id, matches);
@@ -276,72 +308,156 @@ export class PairCheckService {
   }
 
   /**
-   * The exports competing with each undocumented export for its imports: same route, dated within
-   * the window of those imports, sharing an HS heading with one of them, and not tied to an import by
-   * their documents (as stored, as this check has just found for the exports it is matching, or
-   * through a transport document shared with an import at their destination). The exports of a route
-   * are read once for all the undocumented exports on it (their ranges joined), then sorted out per
-   * export here: undocumented exports of a busy route share most of their rivals.
+   * The import each undocumented export takes when the exports competing with it for its imports
+   * share them out one to one (assignAttributeMatches over the export, its rivals and its imports),
+   * or undefined when it takes none. Its rivals are the exports of its route that could take one of
+   * its imports by attributes (matchBasis) and are not tied to an import by their documents (as
+   * stored, as this check has just found for the exports it is matching, or through a transport
+   * document shared with an import at their destination).
+   *
+   * On a dense route they are thousands, and the assignment takes pairs in order of fit, first the
+   * closeness of the masses: an import is mostly taken by the first exports that fit it, and the
+   * export is settled long before the rest would come. So the route's exports are read once, without
+   * any lookup per row (date, names and mass), and for each import walked outwards from its mass, up
+   * and down; those of its window with names alike its own are verified (RIVAL_SHIPMENTS, a few at a
+   * time, for all the imports at once) only as far as assignLazily needs them to settle the exports.
    */
-  private async rivalsOf(
+  private async attributeAssignments(
     manager: EntityManager,
     undocumented: ShipmentFacts[],
     candidates: Map<string, ShipmentFacts[]>,
     selected: Map<string, { matches: Match[] }>,
-  ): Promise<Map<string, ShipmentFacts[]>> {
-    if (undocumented.length === 0) return new Map();
-    const { windowDays, dateToleranceDays } = this.options;
-    const ranges = undocumented.map((exp) => {
-      const imports = (candidates.get(exp.id) ?? []).filter((c) => matchBasis(exp, c, this.options) === 'attributes');
-      const dates = imports.map((i) => i.date).sort();
-      const headings = new Set(imports.flatMap((i) => i.items.map((item) => hsDigits(item.hsCode).slice(0, 4))));
-      // The dates an export must have to take one of these imports: what the SQL once bounded per export.
-      return { id: exp.id, route: `${exp.country}|${exp.partnerCountry}`, from: addDays(dates[0], -windowDays), to: addDays(dates.at(-1)!, dateToleranceDays), headings, imports };
-    });
-    const routes = new Map<string, { country: string; partner: string; from: string; to: string; headings: Set<string> }>();
-    for (const [i, r] of ranges.entries()) {
-      const route = routes.get(r.route);
-      if (!route) {
-        routes.set(r.route, { country: undocumented[i].country, partner: undocumented[i].partnerCountry, from: r.from, to: r.to, headings: new Set(r.headings) });
-      } else {
-        if (r.from < route.from) route.from = r.from;
-        if (r.to > route.to) route.to = r.to;
-        for (const h of r.headings) route.headings.add(h);
+  ): Promise<Map<string, ShipmentFacts | undefined>> {
+    const assigned = new Map<string, ShipmentFacts | undefined>();
+    if (undocumented.length === 0) return assigned;
+    const options = this.options;
+    const contested = undocumented.map((exp) => ({ exp, imports: (candidates.get(exp.id) ?? []).filter((c) => matchBasis(exp, c, options) === 'attributes') }));
+    // Each import once; the exports that may take it are on the route of the exports it is a candidate of.
+    const contests = new Map<string, { imp: ShipmentFacts; kg: number; route: string; from: string; to: string }>();
+    const routes = new Map<string, { country: string; partner: string; from: string; to: string }>();
+    for (const { exp, imports } of contested) {
+      const route = `${exp.country}|${exp.partnerCountry}`;
+      for (const imp of imports) {
+        if (contests.has(imp.id)) continue;
+        // The dates an export must have to take this import (matchBasis), joined per route.
+        const from = addDays(imp.date, -options.windowDays);
+        const to = addDays(imp.date, options.dateToleranceDays);
+        contests.set(imp.id, { imp, kg: totalNetMassKg(imp), route, from, to });
+        const r = routes.get(route);
+        if (!r) {
+          routes.set(route, { country: exp.country, partner: exp.partnerCountry, from, to });
+        } else {
+          if (from < r.from) r.from = from;
+          if (to > r.to) r.to = to;
+        }
       }
     }
-    const routeRows = await queryPrepared<{ country: string; partner: string; id: string; date: string; trader_name: string; counterparty_name: string; headings: string[] }[]>(manager, ROUTE_RIVALS, [
-      JSON.stringify([...routes.values()].map((r) => ({ ...r, headings: [...r.headings] }))),
-    ]);
-    const byRoute = new Map<string, typeof routeRows>();
-    for (const row of routeRows) {
+    const rows = await queryPrepared<RouteExport[]>(manager, ROUTE_EXPORTS, [JSON.stringify([...routes.values()])]);
+    const byRoute = new Map<string, RouteExport[]>();
+    for (const row of rows) {
       const key = `${row.country}|${row.partner}`;
       const list = byRoute.get(key);
       if (list) list.push(row);
       else byRoute.set(key, [row]);
     }
+    for (const list of byRoute.values()) list.sort((a, b) => a.kg - b.kg);
+
     const documented = (id: string) => selected.get(id)?.matches.some((m) => m.basis !== 'attributes') ?? false;
-    const pairs = ranges.flatMap((r) =>
-      (byRoute.get(r.route) ?? [])
-        .filter((row) => row.id !== r.id && row.date >= r.from && row.date <= r.to && row.headings.some((h) => r.headings.has(h)) && !documented(row.id)
-          // Only an export whose names are alike one of these imports' can take one (attributeScore, as
-          // matching computes it); the others are neither loaded nor weighed, however busy the route.
-          && r.imports.some((imp) => Math.max(nameSimilarity(row.counterparty_name, imp.traderName), nameSimilarity(row.trader_name, imp.counterpartyName)) >= this.options.counterpartySimilarity))
-        .map((row) => ({ forId: r.id, id: row.id })),
+    const facts = new Map<string, ShipmentFacts | null>();
+    const walks = new Map(
+      [...contests.values()].map((contest) => {
+        const list = byRoute.get(contest.route) ?? [];
+        // Up from the first export weighing at least as much as the import, down from the one before: the fit worsens along each.
+        const up = lowerBound(list, contest.kg);
+        const sides = [{ at: up, step: 1 }, { at: up - 1, step: -1 }];
+        // Whether each export is of the import's window with names alike its own (matchBasis), once known: 1 yes, 2 no.
+        return [contest.imp.id, { contest, list, sides, pairs: [] as AttributePair[], alike: new Uint8Array(list.length) }] as const;
+      }),
     );
-    const facts = new Map((await this.load(manager, [...new Set(pairs.map((p) => p.id))])).map((r) => [r.id, r]));
-    const byExport = new Map<string, ShipmentFacts[]>();
-    for (const { forId, id } of pairs) {
-      const list = byExport.get(forId);
-      if (list) list.push(facts.get(id)!);
-      else byExport.set(forId, [facts.get(id)!]);
+    type Walk = typeof walks extends Map<string, infer W> ? W : never;
+    // A route's exports repeat the same few hundred names: whether one is alike an import's name is worked out once per batch.
+    const similar = new Map<string, Map<string, boolean>>();
+    const alikeName = (name: string, other: string) => {
+      let known = similar.get(other);
+      if (!known) similar.set(other, (known = new Map()));
+      let yes = known.get(name);
+      if (yes === undefined) known.set(name, (yes = nameSimilarity(name, other) >= options.counterpartySimilarity));
+      return yes;
+    };
+    const alike = (walk: Walk, at: number) => {
+      if (walk.alike[at] === 0) {
+        const row = walk.list[at];
+        const { imp, from, to } = walk.contest;
+        const yes = row.date >= from && row.date <= to && (alikeName(row.counterparty_name, imp.traderName) || alikeName(row.trader_name, imp.counterpartyName));
+        walk.alike[at] = yes ? 1 : 2;
+      }
+      return walk.alike[at] === 1;
+    };
+    /** The least misfit an export not yet walked past on this side could have with the import (Infinity past the end). */
+    const unseen = (walk: Walk, side: Walk['sides'][number]) => {
+      if (side.at < 0 || side.at >= walk.list.length) return Infinity;
+      const kg = walk.list[side.at].kg;
+      // One of no mass is weighed as if of 1 kg (totalNetMassKg(exp) || 1; there should be none): down to those, anything goes.
+      if (!(walk.list[0].kg > 0) && side.step === -1) return 0;
+      const misfit = side.step === 1 ? Math.max(0, (kg - walk.contest.kg) / kg) : Math.max(0, (walk.contest.kg - kg) / kg);
+      // The route's masses are the exact totals, the pairs' the items summed in floating point: some slack.
+      return misfit * (1 - 1e-9) - 1e-9;
+    };
+    const unseenMisfit = (walk: Walk) => Math.min(...walk.sides.map((side) => unseen(walk, side)));
+    /** Walks the import's sides until no export not walked past can fit it within `misfit`; returns those to verify first (none once done). */
+    const advance = (walk: Walk, misfit: number, ahead: number): string[] => {
+      for (const side of walk.sides) {
+        while (!(unseen(walk, side) > misfit)) {
+          const row = walk.list[side.at];
+          if (row.kg > 0 && !alike(walk, side.at)) {
+            side.at += side.step;
+            continue;
+          }
+          if (!facts.has(row.id)) {
+            const wanted: string[] = [];
+            for (let i = side.at; i >= 0 && i < walk.list.length && wanted.length < ahead; i += side.step) if (!facts.has(walk.list[i].id) && (!(walk.list[i].kg > 0) || alike(walk, i))) wanted.push(walk.list[i].id);
+            return wanted;
+          }
+          const rival = facts.get(row.id);
+          if (rival && !documented(rival.id) && matchBasis(rival, walk.contest.imp, options) === 'attributes') walk.pairs.push(attributePair(rival, walk.contest.imp));
+          side.at += side.step;
+        }
+      }
+      walk.pairs.sort(compareAttributePairs);
+      return [];
+    };
+    let pending = contested;
+    for (let round = 0; pending.length > 0; round++) {
+      const blocked = new Map<string, number>();
+      const unsettled: typeof pending = [];
+      for (const entry of pending) {
+        const outcome = assignLazily(entry.exp, entry.imports.map((imp) => {
+          const walk = walks.get(imp.id)!;
+          return { imp, pairs: walk.pairs, unseenMisfit: unseenMisfit(walk) };
+        }));
+        if (outcome.settled) {
+          assigned.set(entry.exp.id, outcome.import);
+          continue;
+        }
+        unsettled.push(entry);
+        for (const { imp, misfit } of outcome.blocked) blocked.set(imp.id, Math.max(blocked.get(imp.id) ?? -Infinity, misfit));
+      }
+      pending = unsettled;
+      const wanted = new Set<string>();
+      for (const [id, misfit] of blocked) for (const rowId of advance(walks.get(id)!, misfit, 8 * 2 ** round)) wanted.add(rowId);
+      if (wanted.size > 0) {
+        const ids = [...wanted];
+        for (const rival of await this.load(manager, ids, RIVAL_SHIPMENTS)) facts.set(rival.id, rival);
+        for (const id of ids) if (!facts.has(id)) facts.set(id, null);
+      }
     }
-    return byExport;
+    return assigned;
   }
 
   /** The shipment facts of declarations, by date then number. */
-  private async load(manager: EntityManager, ids: string[]): Promise<(ShipmentFacts & { status: string })[]> {
+  private async load(manager: EntityManager, ids: string[], statement = SHIPMENTS): Promise<(ShipmentFacts & { status: string })[]> {
     if (ids.length === 0) return [];
-    const rows = await queryPrepared<Record<string, unknown>[]>(manager, SHIPMENTS, [ids]);
+    const rows = await queryPrepared<Record<string, unknown>[]>(manager, statement, [ids]);
     return rows.map((r) => ({
       id: r.id as string,
       country: r.country as string,

@@ -121,6 +121,9 @@ function totalKg(s: ShipmentFacts): number {
   return s.items.reduce((sum, i) => sum + i.netMassKg, 0);
 }
 
+/** The net mass of a shipment as matching weighs it: its items' summed. */
+export const totalNetMassKg = totalKg;
+
 function byFit(exp: ShipmentFacts): (a: Match, b: Match) => number {
   const kg = totalKg(exp) || 1;
   const misfit = (m: Match) => Math.abs(totalKg(m.import) - kg) / kg;
@@ -140,6 +143,24 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A pair assignAttributeMatches weighs: how far the import's mass is from the export's, relative to it, and the days between them. */
+export interface AttributePair {
+  exp: ShipmentFacts;
+  imp: ShipmentFacts;
+  misfit: number;
+  gap: number;
+}
+
+export function attributePair(exp: ShipmentFacts, imp: ShipmentFacts): AttributePair {
+  const kg = totalKg(exp) || 1;
+  return { exp, imp, misfit: Math.abs(totalKg(imp) - kg) / kg, gap: Math.abs(daysBetween(exp.date, imp.date)) };
+}
+
+/** The order in which assignAttributeMatches takes pairs: closest mass, then closest date, then by number and id (a total order). */
+export function compareAttributePairs(a: AttributePair, b: AttributePair): number {
+  return a.misfit - b.misfit || a.gap - b.gap || compare(a.exp.number, b.exp.number) || compare(a.imp.number, b.imp.number) || compare(a.exp.id, b.exp.id) || compare(a.imp.id, b.imp.id);
+}
+
 /**
  * One-to-one assignment for shipments without documents: when several exports could each be the
  * export of several imports (same countries, heading, window and similar names), pairs are taken in
@@ -147,15 +168,14 @@ function compare(a: string, b: string): number {
  * result depends only on the declarations given, not on the order in which they arrived.
  */
 export function assignAttributeMatches(exports: readonly ShipmentFacts[], imports: readonly ShipmentFacts[], options: MatchingOptions): Map<string, ShipmentFacts> {
-  const pairs: { exp: ShipmentFacts; imp: ShipmentFacts; misfit: number; gap: number }[] = [];
+  const pairs: AttributePair[] = [];
   for (const exp of exports) {
-    const kg = totalKg(exp) || 1;
     for (const imp of imports) {
       if (matchBasis(exp, imp, options) !== 'attributes') continue;
-      pairs.push({ exp, imp, misfit: Math.abs(totalKg(imp) - kg) / kg, gap: Math.abs(daysBetween(exp.date, imp.date)) });
+      pairs.push(attributePair(exp, imp));
     }
   }
-  pairs.sort((a, b) => a.misfit - b.misfit || a.gap - b.gap || compare(a.exp.number, b.exp.number) || compare(a.imp.number, b.imp.number) || compare(a.exp.id, b.exp.id) || compare(a.imp.id, b.imp.id));
+  pairs.sort(compareAttributePairs);
   const assigned = new Map<string, ShipmentFacts>();
   const taken = new Set<string>();
   for (const { exp, imp } of pairs) {
@@ -164,4 +184,47 @@ export function assignAttributeMatches(exports: readonly ShipmentFacts[], import
     taken.add(imp.id);
   }
   return assigned;
+}
+
+/**
+ * What an export's imports are known to face: its pairs with the rivals seen so far, in the order
+ * assignAttributeMatches takes pairs (the export's own pair left out), and a misfit below which no
+ * pair of a rival not seen yet can be (Infinity once all are seen).
+ */
+export interface ImportContest {
+  imp: ShipmentFacts;
+  pairs: readonly AttributePair[];
+  unseenMisfit: number;
+}
+
+/**
+ * The import an export takes in assignAttributeMatches over it, its rivals and its imports, found by
+ * taking the same pairs in the same order, but only as far as needed: until the export is assigned
+ * or all its imports are taken. A pair is taken once no rival not seen yet can have a pair before it
+ * with an import still free; when one might, the answer names the imports to look further for, and
+ * up to which misfit. Rivals never seen cannot change the answer: every pair of theirs would have come
+ * after the export was settled.
+ */
+export function assignLazily(
+  exp: ShipmentFacts,
+  contests: readonly ImportContest[],
+): { settled: true; import: ShipmentFacts | undefined } | { settled: false; blocked: { imp: ShipmentFacts; misfit: number }[] } {
+  const streams = contests.map((c) => ({ ...c, pairs: [attributePair(exp, c.imp), ...c.pairs.filter((p) => p.exp.id !== exp.id)].sort(compareAttributePairs), at: 0, taken: false }));
+  const assigned = new Set<string>();
+  for (;;) {
+    let best: (typeof streams)[number] | undefined;
+    for (const s of streams) {
+      if (s.taken) continue;
+      while (s.at < s.pairs.length && assigned.has(s.pairs[s.at].exp.id)) s.at++;
+      if (s.at < s.pairs.length && (!best || compareAttributePairs(s.pairs[s.at], best.pairs[best.at]) < 0)) best = s;
+    }
+    // The export's own pairs stay until it is assigned: with none left, every import of its is taken.
+    if (!best) return { settled: true, import: undefined };
+    const pair = best.pairs[best.at];
+    const blocked = streams.filter((s) => !s.taken && !(s.unseenMisfit > pair.misfit)).map((s) => ({ imp: s.imp, misfit: pair.misfit }));
+    if (blocked.length > 0) return { settled: false, blocked };
+    if (pair.exp.id === exp.id) return { settled: true, import: pair.imp };
+    assigned.add(pair.exp.id);
+    best.taken = true;
+  }
 }
