@@ -169,9 +169,9 @@ interface RegistryIndex {
   referencedBy: Map<string, ConsentRow[]>;
   /** Kg used under a licence within its validity, all declarations. */
   total: (licence: LicenceRow) => number;
-  /** Kg a declaration itself counts against a licence, and draws from a consent. */
-  ownUsage: Map<string, number>;
-  ownDraw: Map<string, number>;
+  /** Kg each declaration itself counts against a licence, and draws from a consent, by declaration id then licence or consent id. */
+  ownUsage: Map<string, Map<string, number>>;
+  ownDraw: Map<string, Map<string, number>>;
 }
 
 /** Every trader, licence and consent, in the orders the facts statement aggregates them in. */
@@ -211,7 +211,7 @@ export class ComplianceFactsService {
       registered: new Set((rows.traders as { country: string; national_id: string }[]).map((t) => `${t.country}:${t.national_id}`)),
       licencesOfTrader: groupBy(licences, (r) => `${r.country}:${r.trader_national_id}`),
       licenceByNumber: new Map(licences.map((r) => [`${r.country}:${r.number}`, r])),
-      consentsOfPair: groupBy(rows.consents as ConsentRow[], (r) => [r.exporting_country, r.importing_country].sort().join(':')),
+      consentsOfPair: groupBy(rows.consents as ConsentRow[], (r) => pairKey(r.exporting_country, r.importing_country)),
       referencedBy: groupBy(rows.referenced as ConsentRow[], (r) => r.reference),
     };
   }
@@ -255,11 +255,11 @@ export class ComplianceFactsService {
       registered: new Set(traderRows.map((t) => `${t.country}:${t.national_id}`)),
       licencesOf: (country, nationalId) => licencesOfTrader.get(`${country}:${nationalId}`) ?? [],
       citedByNumber: new Map((facts.cited as LicenceRow[]).map((r) => [`${r.country}:${r.number}`, r])),
-      consentsOfPair: groupBy(facts.consents as ConsentRow[], (r) => [r.exporting_country, r.importing_country].sort().join(':')),
+      consentsOfPair: groupBy(facts.consents as ConsentRow[], (r) => pairKey(r.exporting_country, r.importing_country)),
       referencedBy: groupBy(facts.referenced as ConsentRow[], (r) => r.reference),
       total: (licence) => Number(licence.used_in_validity),
-      ownUsage: new Map(ownUsageRows.map((u) => [`${u.declaration_id}:${u.licence_id}`, Number(u.used)])),
-      ownDraw: new Map(ownDrawRows.map((d) => [`${d.declaration_id}:${d.consent_id}`, Number(d.drawn_kg)])),
+      ownUsage: byDeclaration(ownUsageRows.map((u) => [u.declaration_id, u.licence_id, Number(u.used)])),
+      ownDraw: byDeclaration(ownDrawRows.map((d) => [d.declaration_id, d.consent_id, Number(d.drawn_kg)])),
     });
   }
 
@@ -274,20 +274,27 @@ export class ComplianceFactsService {
     const licensing = this.licensing(requests.map((r) => r.content));
     const licensed = new Set(licensing.map((c) => `${c.country}:${c.trader.nationalId}:${c.flow}`));
     const licensingCountries = new Set(licensing.map((c) => c.country));
+    const licencesOfTrader = new Map<string, LicenceRow[]>();
     return this.assemble(requests, {
       registered: snapshot.registered,
-      licencesOf: (country, nationalId) =>
-        (snapshot.licencesOfTrader.get(`${country}:${nationalId}`) ?? []).filter(
-          (r) => licensed.has(`${r.country}:${r.trader_national_id}:${r.type}`) && licensingCountries.has(r.trader_country),
-        ),
+      licencesOf: (country, nationalId) => {
+        // A trader's rows are keyed by the licence's country and the trader's national id, as `key` is.
+        const key = `${country}:${nationalId}`;
+        let rows = licencesOfTrader.get(key);
+        if (!rows) {
+          rows = (snapshot.licencesOfTrader.get(key) ?? []).filter((r) => licensed.has(`${key}:${r.type}`) && licensingCountries.has(r.trader_country));
+          licencesOfTrader.set(key, rows);
+        }
+        return rows;
+      },
       // Each declaration looks up only its own cited licence, pair and reference, which its chunk's
       // statement would have read: the whole registry answers those lookups the same.
       citedByNumber: snapshot.licenceByNumber,
       consentsOfPair: snapshot.consentsOfPair,
       referencedBy: snapshot.referencedBy,
       total: (licence) => Number(licence.used_in_validity),
-      ownUsage: new Map(requests.flatMap((r) => r.own.licences.map((u) => [`${r.declarationId}:${u.licenceId}`, Number(u.kg)] as const))),
-      ownDraw: new Map(requests.flatMap((r) => r.own.consents.map((d) => [`${r.declarationId}:${d.consentId}`, Number(d.kg)] as const))),
+      ownUsage: byDeclaration(requests.flatMap((r) => r.own.licences.map((u): [string, string, number] => [r.declarationId, u.licenceId, Number(u.kg)]))),
+      ownDraw: byDeclaration(requests.flatMap((r) => r.own.consents.map((d): [string, string, number] => [r.declarationId, d.consentId, Number(d.kg)]))),
     });
   }
 
@@ -300,20 +307,18 @@ export class ComplianceFactsService {
     const { registered, citedByNumber, consentsOfPair, referencedBy, total, ownUsage, ownDraw } = index;
     // Quantities are numeric(…, 3) in kg: subtract in grams so that no float residue tips a ceiling.
     const kgMinus = (total: number, own: number) => (Math.round(total * 1000) - Math.round(own * 1000)) / 1000;
-    const usedByOthers = (licence: LicenceRow, declarationId: string | null) =>
-      kgMinus(total(licence), declarationId ? (ownUsage.get(`${declarationId}:${licence.id}`) ?? 0) : 0);
-    const drawnByOthers = (consent: ConsentRow, declarationId: string | null) =>
-      kgMinus(Number(consent.used_total), declarationId ? (ownDraw.get(`${declarationId}:${consent.id}`) ?? 0) : 0);
 
     return requests.map(({ content, declarationId }) => {
-      const licence = (r: LicenceRow) => toLicenceFacts(r, content.date, usedByOthers(r, declarationId));
-      const consent = (r: ConsentRow) => toConsentFacts(r, drawnByOthers(r, declarationId));
-      const between = (r: ConsentRow) => [r.exporting_country, r.importing_country].every((c) => c === content.country || c === content.partnerCountry);
+      const ownLicences = declarationId ? ownUsage.get(declarationId) : undefined;
+      const ownConsents = declarationId ? ownDraw.get(declarationId) : undefined;
+      const licence = (r: LicenceRow) => toLicenceFacts(r, content.date, kgMinus(total(r), ownLicences?.get(r.id) ?? 0));
+      const consent = (r: ConsentRow) => toConsentFacts(r, kgMinus(Number(r.used_total), ownConsents?.get(r.id) ?? 0));
+      const between = (r: ConsentRow) => isBetween(r.exporting_country, content) && isBetween(r.importing_country, content);
       const citedLicence = content.licenceNumber ? citedByNumber.get(`${content.country}:${content.licenceNumber}`) : undefined;
       // A reference may exist between several pairs: the one between these two countries first, then the oldest.
       const referenced = content.consentReference ? (referencedBy.get(content.consentReference) ?? []) : [];
       const citedConsent = referenced.find(between) ?? referenced[0];
-      const pairConsents = (consentsOfPair.get([content.country, content.partnerCountry].sort().join(':')) ?? []).filter(between);
+      const pairConsents = (consentsOfPair.get(pairKey(content.country, content.partnerCountry)) ?? []).filter(between);
       return {
         declaration: {
           country: content.country,
@@ -342,10 +347,31 @@ export class ComplianceFactsService {
   }
 }
 
+/** The key of a pair of countries whichever way round: the two codes in order (as [a, b].sort() orders them). */
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+function isBetween(country: string, content: DeclarationContent): boolean {
+  return country === content.country || country === content.partnerCountry;
+}
+
+/** Quantities by declaration id, then licence or consent id. */
+function byDeclaration(rows: [string, string, number][]): Map<string, Map<string, number>> {
+  const map = new Map<string, Map<string, number>>();
+  for (const [declarationId, id, kg] of rows) {
+    const own = map.get(declarationId);
+    if (own) own.set(id, kg);
+    else map.set(declarationId, new Map([[id, kg]]));
+  }
+  return map;
+}
+
 function toLicenceFacts(r: LicenceRow, date: string, usedByOthersKg: number): LicenceFacts {
   const statusOn = licenceStatusOn({ validFrom: r.valid_from, validTo: r.valid_to, stored: r.status, history: r.history }, date);
   const stored = statusOn.status === 'expired' ? 'active' : statusOn.status;
-  const lastChange = [...r.history].reverse().find((h) => h.at.slice(0, 10) <= date) ?? null;
+  let lastChange: LicenceStatusChange | null = null;
+  for (let i = r.history.length - 1; i >= 0 && !lastChange; i--) if (r.history[i].at.slice(0, 10) <= date) lastChange = r.history[i];
   return {
     id: r.id,
     number: r.number,
