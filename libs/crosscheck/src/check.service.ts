@@ -180,6 +180,8 @@ function toStored(rows: Record<string, any>[]): StoredDeclaration[] {
 
 /** One flag per rule code: findings of the same code on one declaration are one case. */
 export function toFlags(declaration: StoredDeclaration, subject: string, findings: Finding[]): DesiredFlag[] {
+  // Most declarations of a run have no finding: spare them the summary's figures.
+  if (findings.length === 0) return [];
   const byCode = new Map<RuleCode, Finding[]>();
   for (const finding of findings) byCode.set(finding.code, [...(byCode.get(finding.code) ?? []), finding]);
   const kg = formatKg(declaration.items.reduce((sum, i) => sum + Math.round(i.netMassKg * 1000), 0) / 1000);

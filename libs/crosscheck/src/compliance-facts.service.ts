@@ -271,7 +271,9 @@ export class ComplianceFactsService {
    */
   factsFromSnapshot(snapshot: RegistrySnapshot, requests: SnapshotRequest[]): ComplianceFacts[] {
     if (requests.length === 0) return [];
-    const licensing = this.licensing(requests.map((r) => r.content));
+    // One declaration is asked for with its trader's licences of its flow in any case, as the
+    // single-declaration statement (FACTS_OF_ONE) does.
+    const licensing = requests.length === 1 ? [requests[0].content] : this.licensing(requests.map((r) => r.content));
     const licensed = new Set(licensing.map((c) => `${c.country}:${c.trader.nationalId}:${c.flow}`));
     const licensingCountries = new Set(licensing.map((c) => c.country));
     const licencesOfTrader = new Map<string, LicenceRow[]>();
