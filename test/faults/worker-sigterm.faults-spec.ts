@@ -24,16 +24,26 @@ describe('fault: worker stopped with SIGTERM during a job', () => {
   const runOf = async (id: string) => (await app.request('get', `/api/v1/crosscheck/runs/${id}`)).body;
 
   it('finishes the running job, exits 0, and the job is not run again', async () => {
+    // One export's pair-check lock is held here, so that the run stops under way in its pair phase
+    // (a run of 600 declarations is otherwise over between two looks at its progress) until the
+    // worker has been told to stop.
+    const holder = await app.db.connect();
+    const [{ id: held }] = (await holder.query(`SELECT id FROM declarations WHERE flow = 'export' ORDER BY date, id LIMIT 1`)).rows;
+    await holder.query(`SELECT pg_advisory_lock(hashtextextended('export:' || $1, 0))`, [held]);
     const worker = await app.startWorker({ env: { SHUTDOWN_TIMEOUT_MS: '120000' } });
     const { body } = await app.request('post', '/api/v1/crosscheck/runs', { asOf: '2026-12-31' });
     const runId: string = body.id;
     await app.eventually(async () => {
       const run = await runOf(runId);
-      return run.status === 'running' && run.done > 0 && run.done < run.total;
+      return run.status === 'running' && run.phase === 'pairs' && run.done > 0 && run.done < run.total;
     }, 60_000, 'the run to be under way', 50);
 
     const stopping = Date.now();
-    const exit = await worker.stop('SIGTERM', 120_000);
+    const stopped = worker.stop('SIGTERM', 120_000);
+    await app.eventually(async () => worker.log().includes('SIGTERM: finishing running jobs, then stopping'), 30_000, 'the worker to be told to stop', 50);
+    await holder.query(`SELECT pg_advisory_unlock(hashtextextended('export:' || $1, 0))`, [held]);
+    holder.release();
+    const exit = await stopped;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(worker.log()).toContain('SIGTERM: finishing running jobs, then stopping');
     expect(worker.log()).toContain('"msg":"stopped"');

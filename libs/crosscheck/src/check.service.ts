@@ -4,8 +4,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { RuleCode, Severity } from '@hgtrace/common';
 import { preparedStatement, queryPrepared } from '@hgtrace/database';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
-import { evaluateCompliance, type Finding, formatKg } from './compliance/index.js';
-import { ComplianceFactsService, type DeclarationContent, type LicenceUsage } from './compliance-facts.service.js';
+import { type ComplianceFacts, evaluateCompliance, type Finding, formatKg } from './compliance/index.js';
+import { ComplianceFactsService, type DeclarationContent, type OwnQuantities, type RegistrySnapshot } from './compliance-facts.service.js';
 import { PairCheckService } from './pair-check.service.js';
 
 /** The codes the per-declaration compliance check owns: it raises and closes these, and only these. */
@@ -17,15 +17,38 @@ export const COMPLIANCE_CODES: readonly RuleCode[] = [
 const OWN_COUNTRY_ONLY = new Set<RuleCode>(['LICENCE_MISSING', 'LICENCE_INACTIVE', 'LICENCE_QUANTITY_EXCEEDED']);
 const SCORE: Record<Severity, number> = { high: 0.9, medium: 0.6, low: 0.3 };
 
-const DECLARATION_SELECT = `
-  SELECT d.id, d.version, d.status, d.country, d.flow, d.number, to_char(d.date, 'YYYY-MM-DD') AS date, d.trader_national_id, d.trader_name,
+const DECLARATION_COLUMNS = `
+         d.id, d.version, d.status, d.country, d.flow, d.number, to_char(d.date, 'YYYY-MM-DD') AS date, d.trader_national_id, d.trader_name,
          d.counterparty_name, d.counterparty_country, d.partner_country, d.origin_country, d.licence_number, d.consent_reference,
          (SELECT json_agg(json_build_object('hsCode', i.hs_code, 'netMassKg', i.net_mass_kg, 'valueUsd', i.value_usd, 'description', i.description) ORDER BY i.line)
-            FROM declaration_items i WHERE i.declaration_id = d.id) AS items
-    FROM declarations d`;
+            FROM declaration_items i WHERE i.declaration_id = d.id) AS items`;
+
+const DECLARATION_SELECT = `SELECT ${DECLARATION_COLUMNS} FROM declarations d`;
 
 /** Declarations $1 as the compliance rules see them, locked in id order for their check. */
 const LOCK_DECLARATIONS = preparedStatement('hg_check_lock_declarations', `${DECLARATION_SELECT} WHERE d.id = ANY ($1) ORDER BY d.id FOR NO KEY UPDATE`);
+
+/**
+ * A run's chunk, declarations $1, in one statement: locked in id order, marked checked at their
+ * version (as MARK_CHECKED does), and read as the compliance rules see them with what each counts
+ * itself against licences (dated within their validity) and consents, which the facts statement of
+ * a check would read. The marking is the chunk's own transaction's, so it commits with the flags.
+ */
+const RUN_CHUNK = preparedStatement('hg_run_compliance_chunk', `WITH locked AS (
+     SELECT ${DECLARATION_COLUMNS}, d.check_status, d.checked_version,
+            (SELECT coalesce(json_agg(json_build_object('licenceId', u.licence_id, 'kg', u.quantity_kg::text)), '[]')
+               FROM licence_usages u JOIN licences l ON l.id = u.licence_id
+              WHERE u.declaration_id = d.id AND u.declaration_date BETWEEN l.valid_from AND l.valid_to) AS own_licences,
+            (SELECT coalesce(json_agg(json_build_object('consentId', w.consent_id, 'kg', w.drawn_kg::text)), '[]')
+               FROM consent_drawdowns w WHERE w.declaration_id = d.id) AS own_consents
+       FROM declarations d WHERE d.id = ANY ($1) ORDER BY d.id FOR NO KEY UPDATE
+   ),
+   marked AS (
+     UPDATE declarations d SET check_status = 'checked', checked_version = l.version
+       FROM locked l
+      WHERE d.id = l.id AND (l.check_status, l.checked_version) IS DISTINCT FROM ('checked', l.version)
+   )
+   SELECT * FROM locked ORDER BY id`);
 
 /** Declarations $1 marked checked at versions $2. */
 const MARK_CHECKED = preparedStatement('hg_check_mark_checked', `UPDATE declarations d SET check_status = 'checked', checked_version = v.version
@@ -98,23 +121,38 @@ export class CheckService {
     });
   }
 
-  /** The stored declarations `where` selects, as the compliance rules see them. */
-  async load(manager: EntityManager, where: string, params: unknown[]): Promise<StoredDeclaration[]> {
-    return toStored(await manager.query(`${DECLARATION_SELECT} ${where}`, params));
-  }
-
   /**
    * The compliance rules on declarations as they stand, reconciled into flags (raised, updated, or
    * closed when they no longer hold) in a fixed number of queries however many there are, and the
-   * declarations marked checked at their version. `usage` is the licence usage a run computed once.
+   * declarations marked checked at their version.
    */
-  async checkCompliance(manager: EntityManager, declarations: StoredDeclaration[], usage?: LicenceUsage): Promise<void> {
+  async checkCompliance(manager: EntityManager, declarations: StoredDeclaration[]): Promise<void> {
     if (declarations.length === 0) return;
     const live = declarations.filter((d) => d.status !== 'cancelled');
-    const facts = await this.facts.gatherMany(live.map((d) => ({ content: d, declarationId: d.id })), manager, usage);
+    const facts = await this.facts.gatherMany(live.map((d) => ({ content: d, declarationId: d.id })), manager);
+    await this.reconcileCompliance(manager, declarations, live, facts);
+    await queryPrepared(manager, MARK_CHECKED, [declarations.map((d) => d.id), declarations.map((d) => d.version)]);
+  }
+
+  /**
+   * A run's chunk: what checkCompliance does for declarations `ids`, judged against the run's
+   * registry snapshot, in two statements (the chunk locked, read and marked checked in one, its
+   * flags reconciled in the other).
+   */
+  async checkRunChunk(manager: EntityManager, ids: string[], registry: RegistrySnapshot): Promise<void> {
+    if (ids.length === 0) return;
+    const rows = await queryPrepared<Record<string, any>[]>(manager, RUN_CHUNK, [ids]);
+    const declarations = toStored(rows);
+    const own = new Map(rows.map((r): [string, OwnQuantities] => [r.id, { licences: r.own_licences, consents: r.own_consents }]));
+    const live = declarations.filter((d) => d.status !== 'cancelled');
+    const facts = this.facts.factsFromSnapshot(registry, live.map((d) => ({ content: d, declarationId: d.id, own: own.get(d.id)! })));
+    await this.reconcileCompliance(manager, declarations, live, facts);
+  }
+
+  /** The flags of the compliance rules on `live` (with `facts` in the same order), reconciled over all of `declarations`. */
+  private async reconcileCompliance(manager: EntityManager, declarations: StoredDeclaration[], live: StoredDeclaration[], facts: ComplianceFacts[]): Promise<void> {
     const desired = live.flatMap((d, i) => toFlags(d, `declaration:${d.id}`, evaluateCompliance(facts[i])));
     await this.flags.reconcile(manager, { subjects: declarations.map((d) => `declaration:${d.id}`), codes: COMPLIANCE_CODES }, desired, 'crosscheck');
-    await queryPrepared(manager, MARK_CHECKED, [declarations.map((d) => d.id), declarations.map((d) => d.version)]);
   }
 }
 
@@ -142,6 +180,8 @@ function toStored(rows: Record<string, any>[]): StoredDeclaration[] {
 
 /** One flag per rule code: findings of the same code on one declaration are one case. */
 export function toFlags(declaration: StoredDeclaration, subject: string, findings: Finding[]): DesiredFlag[] {
+  // Most declarations of a run have no finding: spare them the summary's figures.
+  if (findings.length === 0) return [];
   const byCode = new Map<RuleCode, Finding[]>();
   for (const finding of findings) byCode.set(finding.code, [...(byCode.get(finding.code) ?? []), finding]);
   const kg = formatKg(declaration.items.reduce((sum, i) => sum + Math.round(i.netMassKg * 1000), 0) / 1000);

@@ -32,6 +32,11 @@ interface LicenceRow {
   history: LicenceStatusChange[];
 }
 
+/** A licence of a run's snapshot: with its trader's country, which a chunk's facts filter on as the chunk's statement does. */
+interface SnapshotLicenceRow extends LicenceRow {
+  trader_country: string;
+}
+
 interface ConsentRow {
   id: string;
   reference: string;
@@ -147,11 +152,52 @@ export interface FactsRequest {
 }
 
 /**
- * Kg used under each licence by declarations dated within its validity. A run reads it once for all
- * licences ({@link ComplianceFactsService.licenceUsage}), so that every chunk judges against the same
- * totals; otherwise each licence's own running total is read with it.
+ * What the registries held when a cross-check run started (or resumed): every trader, licence (with
+ * its status history and the kg used within its validity) and consent, read once so that no chunk of
+ * the run reads them again, and every chunk judges against the same registries and totals.
  */
-export type LicenceUsage = Map<string, number>;
+export interface RegistrySnapshot {
+  registered: Set<string>;
+  licencesOfTrader: Map<string, SnapshotLicenceRow[]>;
+  licenceByNumber: Map<string, SnapshotLicenceRow>;
+  consentsOfPair: Map<string, ConsentRow[]>;
+  referencedBy: Map<string, ConsentRow[]>;
+}
+
+/** What a stored declaration itself counts: kg against licences (dated within their validity) and drawn from consents. */
+export interface OwnQuantities {
+  licences: { licenceId: string; kg: string }[];
+  consents: { consentId: string; kg: string }[];
+}
+
+/** A stored declaration of a run's chunk, with what it counts itself. */
+export interface SnapshotRequest {
+  content: DeclarationContent;
+  declarationId: string;
+  own: OwnQuantities;
+}
+
+/** The registry rows a set of declarations needs, indexed, from a chunk's statement or from a run's snapshot. */
+interface RegistryIndex {
+  registered: Set<string>;
+  /** The licences of a trader (country and national id) the statement would have read, newest validity first. */
+  licencesOf: (country: string, nationalId: string) => LicenceRow[];
+  citedByNumber: Map<string, LicenceRow>;
+  consentsOfPair: Map<string, ConsentRow[]>;
+  referencedBy: Map<string, ConsentRow[]>;
+  /** Kg used under a licence within its validity, all declarations. */
+  total: (licence: LicenceRow) => number;
+  /** Kg each declaration itself counts against a licence, and draws from a consent, by declaration id then licence or consent id. */
+  ownUsage: Map<string, Map<string, number>>;
+  ownDraw: Map<string, Map<string, number>>;
+}
+
+/** Every trader, licence and consent, in the orders the facts statement aggregates them in. */
+const SNAPSHOT_SQL = `SELECT
+     (SELECT coalesce(json_agg(json_build_object('country', t.country, 'national_id', t.national_id)), '[]') FROM traders t) AS traders,
+     (SELECT coalesce(json_agg(x ORDER BY x.valid_to DESC, x.number), '[]') FROM (${LICENCE_SELECT.replace('SELECT l.id,', 'SELECT t.country AS trader_country, l.id,')}) x) AS licences,
+     (SELECT coalesce(json_agg(x ORDER BY x.valid_from, x.created_at, x.id), '[]') FROM (${CONSENT_SELECT}) x) AS consents,
+     (SELECT coalesce(json_agg(x ORDER BY x.created_at, x.id), '[]') FROM (${CONSENT_SELECT}) x) AS referenced`;
 
 /**
  * Gathers what the registries hold about declarations, for the pure compliance rules: a handful of
@@ -171,17 +217,25 @@ export class ComplianceFactsService {
     return facts;
   }
 
-  /** Kg used under every licence (or those given) by declarations dated within its validity. */
-  async licenceUsage(manager: EntityManager, licenceIds: string[] | null = null): Promise<LicenceUsage> {
-    const rows: { id: string; used: string }[] = await manager.query(
-      `SELECT id, used_in_validity_kg::text AS used FROM licences WHERE $1::uuid[] IS NULL OR id = ANY ($1)`,
-      [licenceIds],
-    );
-    return new Map(rows.map((r) => [r.id, Number(r.used)]));
+  /**
+   * The registries as they stand, for a run: read once, in one statement, and indexed as a chunk's
+   * facts statement would index its rows. Registries are small (thousands of traders and licences
+   * for a national feed of millions of declarations), so the run holds them in memory.
+   */
+  async registrySnapshot(manager: EntityManager = this.dataSource.manager): Promise<RegistrySnapshot> {
+    const [rows] = await manager.query(SNAPSHOT_SQL);
+    const licences = rows.licences as SnapshotLicenceRow[];
+    return {
+      registered: new Set((rows.traders as { country: string; national_id: string }[]).map((t) => `${t.country}:${t.national_id}`)),
+      licencesOfTrader: groupBy(licences, (r) => `${r.country}:${r.trader_national_id}`),
+      licenceByNumber: new Map(licences.map((r) => [`${r.country}:${r.number}`, r])),
+      consentsOfPair: groupBy(rows.consents as ConsentRow[], (r) => pairKey(r.exporting_country, r.importing_country)),
+      referencedBy: groupBy(rows.referenced as ConsentRow[], (r) => r.reference),
+    };
   }
 
   /** Facts for each request, in order. */
-  async gatherMany(requests: FactsRequest[], manager: EntityManager = this.dataSource.manager, usage?: LicenceUsage): Promise<ComplianceFacts[]> {
+  async gatherMany(requests: FactsRequest[], manager: EntityManager = this.dataSource.manager): Promise<ComplianceFacts[]> {
     if (requests.length === 0) return [];
     const contents = requests.map((r) => r.content);
     const ids = requests.map((r) => r.declarationId).filter((id): id is string => id !== null);
@@ -191,8 +245,8 @@ export class ComplianceFactsService {
     // Licences of the flow's type are all the rules look at, and only for mercury and compound items:
     // a chunk asks for the licences of the traders that declare such items. (Verify asks for its
     // trader's licences in any case: its verdict names the licence any item would use.)
-    const licensing = contents.filter((c) => c.items.some((i) => LICENSED_CLASSES.includes(this.reference.mercuryClassOf(i.hsCode))));
-    // One round trip: a customs officer waits for verify, and a run does this for every chunk.
+    const licensing = this.licensing(contents);
+    // One round trip: a customs officer waits for verify, and a check does this for every batch.
     let rows: Record<string, unknown>[];
     if (requests.length === 1) {
       const [{ content, declarationId }] = requests;
@@ -211,38 +265,80 @@ export class ComplianceFactsService {
     }
     const [facts] = rows;
     const traderRows = facts.traders as { country: string; national_id: string }[];
-    const licenceRows = facts.licences as LicenceRow[];
-    const citedRows = facts.cited as LicenceRow[];
-    const consentRows = facts.consents as ConsentRow[];
-    const referencedRows = facts.referenced as ConsentRow[];
     const ownUsageRows = facts.own_usage as { declaration_id: string; licence_id: string; used: string }[];
     const ownDrawRows = facts.own_draws as { declaration_id: string; consent_id: string; drawn_kg: string }[];
-    const total = (licence: LicenceRow) => (usage ? (usage.get(licence.id) ?? 0) : Number(licence.used_in_validity));
-    const registered = new Set(traderRows.map((t) => `${t.country}:${t.national_id}`));
-    const ownUsage = new Map(ownUsageRows.map((u) => [`${u.declaration_id}:${u.licence_id}`, Number(u.used)]));
-    const ownDraw = new Map(ownDrawRows.map((d) => [`${d.declaration_id}:${d.consent_id}`, Number(d.drawn_kg)]));
+    // Indexed once, so that a chunk of thousands finds each declaration's rows without scanning them all.
+    const licencesOfTrader = groupBy(facts.licences as LicenceRow[], (r) => `${r.country}:${r.trader_national_id}`);
+    return this.assemble(requests, {
+      registered: new Set(traderRows.map((t) => `${t.country}:${t.national_id}`)),
+      licencesOf: (country, nationalId) => licencesOfTrader.get(`${country}:${nationalId}`) ?? [],
+      citedByNumber: new Map((facts.cited as LicenceRow[]).map((r) => [`${r.country}:${r.number}`, r])),
+      consentsOfPair: groupBy(facts.consents as ConsentRow[], (r) => pairKey(r.exporting_country, r.importing_country)),
+      referencedBy: groupBy(facts.referenced as ConsentRow[], (r) => r.reference),
+      total: (licence) => Number(licence.used_in_validity),
+      ownUsage: byDeclaration(ownUsageRows.map((u) => [u.declaration_id, u.licence_id, Number(u.used)])),
+      ownDraw: byDeclaration(ownDrawRows.map((d) => [d.declaration_id, d.consent_id, Number(d.drawn_kg)])),
+    });
+  }
+
+  /**
+   * Facts for each of a run's declarations, in order, from the run's registry snapshot and what each
+   * declaration counts itself: exactly the facts {@link gatherMany} gathers for the same chunk from
+   * the same registries, without a statement. As the chunk's statement does, a trader's licences are
+   * those of the types the chunk's mercury and compound declarations of that trader are filed under.
+   */
+  factsFromSnapshot(snapshot: RegistrySnapshot, requests: SnapshotRequest[]): ComplianceFacts[] {
+    if (requests.length === 0) return [];
+    // One declaration is asked for with its trader's licences of its flow in any case, as the
+    // single-declaration statement (FACTS_OF_ONE) does.
+    const licensing = requests.length === 1 ? [requests[0].content] : this.licensing(requests.map((r) => r.content));
+    const licensed = new Set(licensing.map((c) => `${c.country}:${c.trader.nationalId}:${c.flow}`));
+    const licensingCountries = new Set(licensing.map((c) => c.country));
+    const licencesOfTrader = new Map<string, LicenceRow[]>();
+    return this.assemble(requests, {
+      registered: snapshot.registered,
+      licencesOf: (country, nationalId) => {
+        // A trader's rows are keyed by the licence's country and the trader's national id, as `key` is.
+        const key = `${country}:${nationalId}`;
+        let rows = licencesOfTrader.get(key);
+        if (!rows) {
+          rows = (snapshot.licencesOfTrader.get(key) ?? []).filter((r) => licensed.has(`${key}:${r.type}`) && licensingCountries.has(r.trader_country));
+          licencesOfTrader.set(key, rows);
+        }
+        return rows;
+      },
+      // Each declaration looks up only its own cited licence, pair and reference, which its chunk's
+      // statement would have read: the whole registry answers those lookups the same.
+      citedByNumber: snapshot.licenceByNumber,
+      consentsOfPair: snapshot.consentsOfPair,
+      referencedBy: snapshot.referencedBy,
+      total: (licence) => Number(licence.used_in_validity),
+      ownUsage: byDeclaration(requests.flatMap((r) => r.own.licences.map((u): [string, string, number] => [r.declarationId, u.licenceId, Number(u.kg)]))),
+      ownDraw: byDeclaration(requests.flatMap((r) => r.own.consents.map((d): [string, string, number] => [r.declarationId, d.consentId, Number(d.kg)]))),
+    });
+  }
+
+  /** The declarations of `contents` whose licences the licence rules look at: those with mercury or compound items. */
+  private licensing(contents: DeclarationContent[]): DeclarationContent[] {
+    return contents.filter((c) => c.items.some((i) => LICENSED_CLASSES.includes(this.reference.mercuryClassOf(i.hsCode))));
+  }
+
+  private assemble(requests: { content: DeclarationContent; declarationId: string | null }[], index: RegistryIndex): ComplianceFacts[] {
+    const { registered, citedByNumber, consentsOfPair, referencedBy, total, ownUsage, ownDraw } = index;
     // Quantities are numeric(…, 3) in kg: subtract in grams so that no float residue tips a ceiling.
     const kgMinus = (total: number, own: number) => (Math.round(total * 1000) - Math.round(own * 1000)) / 1000;
-    const usedByOthers = (licence: LicenceRow, declarationId: string | null) =>
-      kgMinus(total(licence), declarationId ? (ownUsage.get(`${declarationId}:${licence.id}`) ?? 0) : 0);
-    const drawnByOthers = (consent: ConsentRow, declarationId: string | null) =>
-      kgMinus(Number(consent.used_total), declarationId ? (ownDraw.get(`${declarationId}:${consent.id}`) ?? 0) : 0);
-
-    // Indexed once, so that a chunk of thousands finds each declaration's rows without scanning them all.
-    const licencesOfTrader = groupBy(licenceRows, (r) => `${r.country}:${r.trader_national_id}`);
-    const citedByNumber = new Map(citedRows.map((r) => [`${r.country}:${r.number}`, r]));
-    const consentsOfPair = groupBy(consentRows, (r) => [r.exporting_country, r.importing_country].sort().join(':'));
-    const referencedBy = groupBy(referencedRows, (r) => r.reference);
 
     return requests.map(({ content, declarationId }) => {
-      const licence = (r: LicenceRow) => toLicenceFacts(r, content.date, usedByOthers(r, declarationId));
-      const consent = (r: ConsentRow) => toConsentFacts(r, drawnByOthers(r, declarationId));
-      const between = (r: ConsentRow) => [r.exporting_country, r.importing_country].every((c) => c === content.country || c === content.partnerCountry);
+      const ownLicences = declarationId ? ownUsage.get(declarationId) : undefined;
+      const ownConsents = declarationId ? ownDraw.get(declarationId) : undefined;
+      const licence = (r: LicenceRow) => toLicenceFacts(r, content.date, kgMinus(total(r), ownLicences?.get(r.id) ?? 0));
+      const consent = (r: ConsentRow) => toConsentFacts(r, kgMinus(Number(r.used_total), ownConsents?.get(r.id) ?? 0));
+      const between = (r: ConsentRow) => isBetween(r.exporting_country, content) && isBetween(r.importing_country, content);
       const citedLicence = content.licenceNumber ? citedByNumber.get(`${content.country}:${content.licenceNumber}`) : undefined;
       // A reference may exist between several pairs: the one between these two countries first, then the oldest.
       const referenced = content.consentReference ? (referencedBy.get(content.consentReference) ?? []) : [];
       const citedConsent = referenced.find(between) ?? referenced[0];
-      const pairConsents = (consentsOfPair.get([content.country, content.partnerCountry].sort().join(':')) ?? []).filter(between);
+      const pairConsents = (consentsOfPair.get(pairKey(content.country, content.partnerCountry)) ?? []).filter(between);
       return {
         declaration: {
           country: content.country,
@@ -258,7 +354,7 @@ export class ComplianceFactsService {
           items: content.items.map((i) => ({ ...i, description: i.description ?? null, mercuryClass: this.reference.mercuryClassOf(i.hsCode) })),
         },
         traderRegistered: registered.has(`${content.country}:${content.trader.nationalId}`),
-        traderLicences: (licencesOfTrader.get(`${content.country}:${content.trader.nationalId}`) ?? []).map(licence),
+        traderLicences: index.licencesOf(content.country, content.trader.nationalId).map(licence),
         citedLicence: citedLicence ? licence(citedLicence) : null,
         pairConsents: pairConsents.map(consent),
         citedConsent: citedConsent ? consent(citedConsent) : null,
@@ -271,10 +367,31 @@ export class ComplianceFactsService {
   }
 }
 
+/** The key of a pair of countries whichever way round: the two codes in order (as [a, b].sort() orders them). */
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+function isBetween(country: string, content: DeclarationContent): boolean {
+  return country === content.country || country === content.partnerCountry;
+}
+
+/** Quantities by declaration id, then licence or consent id. */
+function byDeclaration(rows: [string, string, number][]): Map<string, Map<string, number>> {
+  const map = new Map<string, Map<string, number>>();
+  for (const [declarationId, id, kg] of rows) {
+    const own = map.get(declarationId);
+    if (own) own.set(id, kg);
+    else map.set(declarationId, new Map([[id, kg]]));
+  }
+  return map;
+}
+
 function toLicenceFacts(r: LicenceRow, date: string, usedByOthersKg: number): LicenceFacts {
   const statusOn = licenceStatusOn({ validFrom: r.valid_from, validTo: r.valid_to, stored: r.status, history: r.history }, date);
   const stored = statusOn.status === 'expired' ? 'active' : statusOn.status;
-  const lastChange = [...r.history].reverse().find((h) => h.at.slice(0, 10) <= date) ?? null;
+  let lastChange: LicenceStatusChange | null = null;
+  for (let i = r.history.length - 1; i >= 0 && !lastChange; i--) if (r.history[i].at.slice(0, 10) <= date) lastChange = r.history[i];
   return {
     id: r.id,
     number: r.number,

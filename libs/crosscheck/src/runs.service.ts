@@ -133,11 +133,10 @@ export class RunsService {
     }
     const slices = idSlices(run.slices);
     if (run.phase === 'compliance') {
-      // Licence usage is read once for the run: every chunk judges against the same totals.
-      const usage = await this.facts.licenceUsage(this.dataSource.manager);
-      await this.walk(runId, phases.compliance, slices, run.slice_last_ids, async (manager, ids) => {
-        await this.checks.checkCompliance(manager, await this.checks.load(manager, `WHERE d.id = ANY ($1) ORDER BY d.id FOR NO KEY UPDATE`, [ids]), usage);
-      });
+      // The registries (and the kg used under each licence) are read once for the run: every chunk
+      // judges against the same registries and totals, and none reads them again.
+      const registry = await this.facts.registrySnapshot(this.dataSource.manager);
+      await this.walk(runId, phases.compliance, slices, run.slice_last_ids, (manager, ids) => this.checks.checkRunChunk(manager, ids, registry));
       await this.dataSource.query(`UPDATE crosscheck_runs SET phase = 'pairs', slice_last_ids = NULL WHERE id = $1`, [runId]);
       run.phase = 'pairs';
       run.slice_last_ids = null;

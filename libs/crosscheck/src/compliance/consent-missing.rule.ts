@@ -14,7 +14,8 @@ export function consentMissingRule(facts: ComplianceFacts, _options: ComplianceO
   const { declaration } = facts;
   const cited = citedConsentOf(facts);
   const used = consentUsed(facts);
-  const noneFits =
+  // Worded only for a finding: most mercury exports have their consent.
+  const noneFits = () =>
     `no active consent from ${declaration.partnerCountry} covers this mercury export of ` +
     `${formatGrams(sumGrams(items))} dated ${declaration.date}`;
 
@@ -23,7 +24,7 @@ export function consentMissingRule(facts: ComplianceFacts, _options: ComplianceO
       {
         code: 'CONSENT_MISSING',
         severity: 'high',
-        message: `Cited consent ${declaration.consentReference} does not exist` + (used ? '' : `; ${noneFits}`),
+        message: `Cited consent ${declaration.consentReference} does not exist` + (used ? '' : `; ${noneFits()}`),
         evidence: {
           reason: 'cited_consent_unknown',
           consentReference: declaration.consentReference,
@@ -37,7 +38,7 @@ export function consentMissingRule(facts: ComplianceFacts, _options: ComplianceO
       {
         code: 'CONSENT_MISSING',
         severity: 'high',
-        message: capitalise(noneFits),
+        message: capitalise(noneFits()),
         evidence: {
           reason: 'no_consent',
           exportingCountry: declaration.country,
