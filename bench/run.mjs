@@ -2,13 +2,15 @@
 // hgtrace benchmark: `npm run bench -- --declarations 1000000`. See bench/README.md.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The node flags `npm run start:worker` runs the worker with (its heap bound): the bench's workers run as deployed. */
+const WORKER_NODE_FLAGS = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts['start:worker'].split(/\s+/).filter((word) => word.startsWith('--'));
 process.chdir(root);
 
 const { values: args } = parseArgs({
@@ -199,7 +201,7 @@ async function main() {
   /** Starts worker processes and waits until each has its BullMQ worker on the crosscheck queue. */
   ctx.startWorkers = async (...names) => {
     const expected = (await ctx.checkQueue.getWorkersCount()) + names.length;
-    const started = names.map((name) => processes.start(name, 'dist/apps/worker/src/main.js', env, nodeArgs(name === 'worker-1' ? 'worker' : name)));
+    const started = names.map((name) => processes.start(name, 'dist/apps/worker/src/main.js', env, [...WORKER_NODE_FLAGS, ...nodeArgs(name === 'worker-1' ? 'worker' : name)]));
     await processes.until(`${names.join(' and ')} to take jobs`, async () => {
       const dead = started.find((w) => w.exited);
       if (dead) throw Object.assign(new Error(`${dead.name} exited:\n${dead.tail()}`), { fatal: true });
