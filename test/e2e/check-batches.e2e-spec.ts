@@ -1,5 +1,6 @@
 import { Env } from '@hgtrace/config';
 import { CheckService, COMPLIANCE_CODES, PAIR_CODES, RunsService } from '@hgtrace/crosscheck';
+import { addDays, seededRandom } from '@hgtrace/testing';
 import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 
 /**
@@ -14,21 +15,9 @@ describe('checks in batches agree with a run', () => {
   const u: Record<string, TestUser> = {};
   const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
 
-  /** mulberry32: the same data for the same seed. */
-  function prng(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let x = Math.imul(a ^ (a >>> 15), 1 | a);
-      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-      return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-  const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
-
   /** Export and import bodies of `count` shipments from MX to BO and PE in the year given. */
   function shipments(seed: number, count: number, year: number): Record<string, unknown>[] {
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)];
     const bodies: Record<string, unknown>[] = [];
     const consignees = ['Importadora Andina SRL', 'IMPORTADORA ANDINA S.R.L.', 'Quimica Lima SAC', 'Comercial Pacifico Ltda'];
@@ -150,7 +139,7 @@ describe('checks in batches agree with a run', () => {
 
     // Batches of 1 to maxBatch, three at a time, in the order the declarations came.
     const checks = t.app.get(CheckService);
-    const random = prng(seed * 7);
+    const random = seededRandom(seed * 7);
     const batches: { declarationId: string; version: number }[][] = [];
     for (let i = 0; i < filed.length; ) {
       const size = maxBatch >= filed.length ? filed.length : 1 + Math.floor(random() * maxBatch);

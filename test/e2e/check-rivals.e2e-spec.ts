@@ -1,4 +1,5 @@
 import { assignAttributeMatches, CheckService, DEFAULT_MATCHING_OPTIONS, matchBasis, selectMatches, type ShipmentFacts } from '@hgtrace/crosscheck';
+import { addDays, seededRandom } from '@hgtrace/testing';
 import { type Method, type TestApp, type TestUser, createUser, requestAs, startTestApp } from '../support/test-app.js';
 
 /**
@@ -13,17 +14,6 @@ describe('attribute matches on a dense route', () => {
   const u: Record<string, TestUser> = {};
   const as = (user: TestUser | string, method: Method, path: string, body?: object) => requestAs(t, user, method, path, body);
 
-  function prng(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let x = Math.imul(a ^ (a >>> 15), 1 | a);
-      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-      return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-    };
-  }
-  const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86400_000).toISOString().slice(0, 10);
-
   beforeAll(async () => {
     t = await startTestApp();
     for (const c of ['MX', 'BO']) u[`system${c}`] = await createUser(t, 'system', [c]);
@@ -36,7 +26,7 @@ describe('attribute matches on a dense route', () => {
     [11, 2025],
     [12, 2026],
   ])('seed %i (%i): each export takes what the assignment over all its rivals gives it', async (seed, year) => {
-    const random = prng(seed);
+    const random = seededRandom(seed);
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
     const masses = [1000, 1000, 1001, 999.5, 1500, 2000, 34.5, 3450, 3449.5, 250.25, 1200, 1010];
     const consignees = ['Importadora Andina SRL', 'IMPORTADORA ANDINA S.R.L.', 'Importadora Andína', 'Comercial Pacifico Ltda', 'Quimica Lima SAC'];

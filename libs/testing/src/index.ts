@@ -1,2 +1,3 @@
 export * from './test-database.js';
 export * from './wait.js';
+export * from './seeded.js';

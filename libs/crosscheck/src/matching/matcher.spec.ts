@@ -1,3 +1,4 @@
+import { seededRandom } from '@hgtrace/testing';
 import { DEFAULT_MATCHING_OPTIONS, matchBasis, selectMatches } from './matcher.js';
 import { exportOf, importOf, itemOf, undocumentedImportOf } from './matching.fixtures.js';
 import type { ShipmentFacts } from './matching.types.js';
@@ -144,16 +145,6 @@ describe('assignAttributeMatches', () => {
 });
 
 describe('assignLazily', () => {
-  /** mulberry32: the same instances for the same seed. */
-  function prng(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let x = Math.imul(a ^ (a >>> 15), 1 | a);
-      x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-      return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-    };
-  }
 
   it('takes the import assignAttributeMatches gives the export, however little of its rivals it is shown', async () => {
     const { exportOf, undocumentedImportOf } = await import('./matching.fixtures.js');
@@ -166,7 +157,7 @@ describe('assignLazily', () => {
     let settledEarly = 0;
     let instances = 0;
     for (let seed = 1; seed <= 400; seed++) {
-      const random = prng(seed);
+      const random = seededRandom(seed);
       const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
       const day = (n: number) => `2025-${String(1 + Math.floor(n / 28)).padStart(2, '0')}-${String(1 + (n % 28)).padStart(2, '0')}`;
       const exportAt = (n: number): Facts => ({
