@@ -227,7 +227,7 @@ async function main() {
     log(`  ${results.history.declarations} declarations, ${results.history.items} items: generated in ${results.history.generateSeconds.toFixed(1)} s, COPYed in ${results.history.copySeconds.toFixed(1)} s`);
     log(`full cross-check run (time limit ${opts.runTimeout} s)`);
     results.run = await measures.fullRun(ctx);
-    log(`  ${results.run.status}${results.run.timedOut ? ' (stopped at the time limit)' : ''}: ${results.run.done}/${results.run.total} in ${results.run.seconds.toFixed(1)} s`);
+    log(`  ${results.run.status}${results.run.timedOut ? ' (stopped at the time limit)' : ''}: ${results.run.done}/${results.run.total} in ${results.run.seconds.toFixed(1)} s (phases from ${Object.entries(results.run.phases).map(([phase, at]) => `${phase} ${at.toFixed(1)} s`).join(', ')})`);
     log('plain SQL matching (baseline)');
     results.plainSql = await measures.plainSqlMatching(ctx);
     log(results.plainSql.timedOut ? `  stopped at the time limit (${results.plainSql.seconds.toFixed(0)} s)` : `  ${results.plainSql.pairs} pairs in ${results.plainSql.seconds.toFixed(1)} s`);

@@ -50,8 +50,11 @@ export async function fullRun(ctx) {
   const { id } = await api.post('/api/v1/crosscheck/runs', adminToken, {});
   let run;
   let timedOut = false;
+  // When each phase was first seen (seconds from the start): where the run's time goes.
+  const phases = {};
   for (;;) {
     run = await api.get(`/api/v1/crosscheck/runs/${id}`, adminToken);
+    phases[run.phase] ??= seconds(started);
     if (run.status === 'completed' || run.status === 'failed') break;
     if (ctx.worker.exited) throw new Error(`the worker died during the run:\n${ctx.worker.tail()}`);
     if (seconds(started) > opts.runTimeout) {
@@ -71,7 +74,7 @@ export async function fullRun(ctx) {
     await workersGone(ctx);
     ctx.worker = await ctx.startWorker('worker-1');
   }
-  return { id, status: run.status, total: run.total, done: Math.max(run.done, timedOut ? checked : 0), flagsRaised: run.flagsRaised, seconds: elapsed, timedOut, workerMaxRssBytes: memory.maxBytes, rssSamples: memory.samples };
+  return { id, status: run.status, total: run.total, done: Math.max(run.done, timedOut ? checked : 0), flagsRaised: run.flagsRaised, seconds: elapsed, phases, timedOut, workerMaxRssBytes: memory.maxBytes, rssSamples: memory.samples };
 }
 
 /**
