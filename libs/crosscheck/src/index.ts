@@ -9,3 +9,4 @@ export * from './statistics.service.js';
 export * from './comtrade.service.js';
 export * from './matching/index.js';
 export * from './crosscheck.module.js';
+export { RouteExports, type RouteExport, type RouteRange } from './route-exports.js';

@@ -5,6 +5,7 @@ import { Env } from '@hgtrace/config';
 import { preparedStatement, queryPrepared } from '@hgtrace/database';
 import { type DesiredFlag, FlagsService } from '@hgtrace/flags';
 import { ReferenceService } from '@hgtrace/reference';
+import { addDays, RouteExports } from './route-exports.js';
 import { assignLazily, type AttributePair, attributePair, attributeScore, compareAttributePairs, type Match, matchBasis, type MatchingOptions, nameSimilarity, pairFindings, selectMatches, type ShipmentFacts, totalNetMassKg } from './matching/index.js';
 
 /** The codes the pair check owns, per export: it raises and closes these, and only these. */
@@ -56,31 +57,6 @@ const WRITE_MATCHES = preparedStatement('hg_pairs_write_matches', `WITH found AS
    ON CONFLICT (export_id, import_id) DO UPDATE SET basis = EXCLUDED.basis, score = EXCLUDED.score
     WHERE (matches.basis, matches.score) IS DISTINCT FROM (EXCLUDED.basis, EXCLUDED.score)`);
 
-/**
- * The exports of each route $1 (country, partner and a date range), with what tells which of them may
- * compete for an import by attributes and how closely they can fit it: date, names and net mass. One
- * walk of the route's index (declarations_pair_idx) per route and nothing looked up per row, since a
- * dense route returns thousands of rows of which few can matter (see attributeAssignments): OFFSET 0
- * keeps the planner from flattening the LATERAL into a scan of every export, and the countries are
- * typed as the columns are (character(2)), since comparing them as text rules the index out.
- */
-const ROUTE_EXPORTS = preparedStatement('hg_pairs_route_exports', `SELECT r.country, r.partner, d.id, to_char(d.date, 'YYYY-MM-DD') AS date, d.trader_name, d.counterparty_name,
-       d.total_net_mass_kg::float8 AS kg
-  FROM jsonb_to_recordset($1::jsonb) AS r(country character(2), partner character(2), "from" date, "to" date)
- CROSS JOIN LATERAL (SELECT d.id, d.date, d.trader_name, d.counterparty_name, d.total_net_mass_kg FROM declarations d
-                      WHERE d.partner_country = r.partner AND d.country = r.country AND d.flow = 'export'
-                        AND d.date BETWEEN r."from" AND r."to" AND d.status <> 'cancelled' OFFSET 0) d`);
-
-interface RouteExport {
-  country: string;
-  partner: string;
-  id: string;
-  date: string;
-  trader_name: string;
-  counterparty_name: string;
-  kg: number;
-}
-
 /** The index of the first of `list` (sorted by kg) weighing at least `kg`. */
 function lowerBound(list: readonly { kg: number }[], kg: number): number {
   let lo = 0;
@@ -91,13 +67,6 @@ function lowerBound(list: readonly { kg: number }[], kg: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-const DAY_MS = 86_400_000;
-
-/** A YYYY-MM-DD date moved by whole days. */
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The exports a change to declarations $1 may affect (see exportsAffectedBy); $2 and $3 are the window and date tolerance. */
@@ -136,15 +105,14 @@ const AFFECTED = preparedStatement('hg_pairs_affected', `WITH d AS (
                              AND t.country = e.partner_country AND t.status <> 'cancelled'))`);
 
 /**
- * Each export's candidate imports (see candidatesOf); $2 and $3 are the date tolerance and the window.
+ * Each export's candidate imports (see candidatesOf): the exports $1 as loaded (id, transport document,
+ * countries, date, containers and HS headings), not read again; $2 and $3 are the date tolerance and the window.
  * Every lookup is a LATERAL per export (OFFSET 0 keeps it one) on the index for it: without them, a
  * planner short of statistics (a table grown since its last ANALYZE) hashes every import of the table.
  */
 const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALIZED (
-     SELECT d.id, d.transport_document_key AS document, d.country, d.partner_country, d.date,
-            ARRAY(SELECT c.container_key FROM declaration_containers c WHERE c.declaration_id = d.id) AS containers,
-            ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
-       FROM declarations d WHERE d.id = ANY ($1))
+     SELECT * FROM jsonb_to_recordset($1::jsonb)
+         AS e(id uuid, document text, country character(2), partner_country character(2), date date, containers text[], headings text[]))
    SELECT e.id AS export_id, d.id AS import_id FROM e
     CROSS JOIN LATERAL (SELECT d.id FROM declarations d WHERE d.transport_document_key = e.document AND d.flow = 'import' AND d.status <> 'cancelled' OFFSET 0) d
    UNION
@@ -239,9 +207,10 @@ export class PairCheckService {
   /**
    * Matches a set of exports and reconciles their matches and pair flags, with a fixed number of
    * set-based queries whatever the set's size: one export after a declaration lands, or a chunk of
-   * thousands in a run. Call within a transaction.
+   * thousands in a run. Call within a transaction. A run's slice passes the exports of the routes it
+   * holds from one chunk to the next (RouteExports.kept); otherwise they are read for this check alone.
    */
-  async checkExports(manager: EntityManager, exportIds: string[]): Promise<void> {
+  async checkExports(manager: EntityManager, exportIds: string[], routeExports = RouteExports.once()): Promise<void> {
     const ids = [...new Set(exportIds)].sort();
     if (ids.length === 0) return;
     // One pair check per export at a time (imports of one export may be checked by several workers
@@ -255,7 +224,7 @@ export class PairCheckService {
       const { matches } = selected.get(exp.id)!;
       return matches.length > 0 && matches.every((m) => m.basis === 'attributes');
     });
-    const assigned = await this.attributeAssignments(manager, undocumented, candidates, selected);
+    const assigned = await this.attributeAssignments(manager, undocumented, candidates, selected, routeExports);
     const results = new Map<string, Match[]>();
     for (const exp of exports) {
       let { matches } = selected.get(exp.id)!;
@@ -290,11 +259,16 @@ export class PairCheckService {
    */
   private async candidatesOf(manager: EntityManager, exports: ShipmentFacts[]): Promise<Map<string, ShipmentFacts[]>> {
     if (exports.length === 0) return new Map();
-    const pairs = await queryPrepared<{ export_id: string; import_id: string }[]>(
-      manager,
-      CANDIDATES,
-      [exports.map((e) => e.id), this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS],
-    );
+    const facts = exports.map((e) => ({
+      id: e.id,
+      document: e.transportDocumentKey,
+      country: e.country,
+      partner_country: e.partnerCountry,
+      date: e.date,
+      containers: e.containerKeys,
+      headings: [...new Set(e.items.map((i) => i.hsCode.slice(0, 4)))],
+    }));
+    const pairs = await queryPrepared<{ export_id: string; import_id: string }[]>(manager, CANDIDATES, [JSON.stringify(facts), this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS]);
     const imports = new Map((await this.load(manager, [...new Set(pairs.map((p) => p.import_id))])).map((i) => [i.id, i]));
     const byExport = new Map<string, ShipmentFacts[]>();
     for (const { export_id, import_id } of pairs) {
@@ -318,7 +292,7 @@ export class PairCheckService {
    * On a dense route they are thousands, and the assignment takes pairs in order of fit, first the
    * closeness of the masses: an import is mostly taken by the first exports that fit it, and the
    * export is settled long before the rest would come. So the route's exports are read once, without
-   * any lookup per row (date, names and mass), and for each import walked outwards from its mass, up
+   * any lookup per row (date, names and mass; RouteExports), and for each import walked outwards from its mass, up
    * and down; those of its window with names alike its own are verified (RIVAL_SHIPMENTS, a few at a
    * time, for all the imports at once) only as far as assignLazily needs them to settle the exports.
    */
@@ -327,6 +301,7 @@ export class PairCheckService {
     undocumented: ShipmentFacts[],
     candidates: Map<string, ShipmentFacts[]>,
     selected: Map<string, { matches: Match[] }>,
+    routeExports: RouteExports,
   ): Promise<Map<string, ShipmentFacts | undefined>> {
     const assigned = new Map<string, ShipmentFacts | undefined>();
     if (undocumented.length === 0) return assigned;
@@ -352,15 +327,7 @@ export class PairCheckService {
         }
       }
     }
-    const rows = await queryPrepared<RouteExport[]>(manager, ROUTE_EXPORTS, [JSON.stringify([...routes.values()])]);
-    const byRoute = new Map<string, RouteExport[]>();
-    for (const row of rows) {
-      const key = `${row.country}|${row.partner}`;
-      const list = byRoute.get(key);
-      if (list) list.push(row);
-      else byRoute.set(key, [row]);
-    }
-    for (const list of byRoute.values()) list.sort((a, b) => a.kg - b.kg);
+    const byRoute = await routeExports.read(manager, [...routes.values()]);
 
     const documented = (id: string) => selected.get(id)?.matches.some((m) => m.basis !== 'attributes') ?? false;
     const facts = new Map<string, ShipmentFacts | null>();

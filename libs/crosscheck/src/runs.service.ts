@@ -11,6 +11,7 @@ import { today } from '@hgtrace/registry';
 import { CheckService } from './check.service.js';
 import { ComplianceFactsService } from './compliance-facts.service.js';
 import { PairCheckService } from './pair-check.service.js';
+import { RouteExports } from './route-exports.js';
 import { StatisticsService } from './statistics.service.js';
 
 export interface RunRequest {
@@ -142,7 +143,9 @@ export class RunsService {
       run.slice_last_ids = null;
     }
     if (run.phase === 'pairs') {
-      await this.walk(runId, phases.pairs, slices, run.slice_last_ids, (manager, ids) => this.pairs.checkExports(manager, ids));
+      // Each slice holds its routes' exports from one chunk to the next (see RouteExports).
+      const routeExports = slices.map(() => RouteExports.kept());
+      await this.walk(runId, phases.pairs, slices, run.slice_last_ids, (manager, ids, slice) => this.pairs.checkExports(manager, ids, routeExports[slice]));
       await this.dataSource.query(`UPDATE crosscheck_runs SET phase = 'statistics', slice_last_ids = NULL WHERE id = $1`, [runId]);
     }
     await this.dataSource.transaction(async (manager) => {
@@ -183,7 +186,7 @@ export class RunsService {
     phase: { where: string; params: unknown[] },
     slices: IdSlice[],
     lastIds: (string | null)[] | null,
-    work: (manager: EntityManager, ids: string[]) => Promise<void>,
+    work: (manager: EntityManager, ids: string[], slice: number) => Promise<void>,
   ): Promise<void> {
     // A slice that fails stops the others after their chunk, and the run's job fails only once all have
     // stopped: its retry must not find a slice still walking.
@@ -203,7 +206,7 @@ export class RunsService {
     slice: IdSlice,
     index: number,
     after: string | null,
-    work: (manager: EntityManager, ids: string[]) => Promise<void>,
+    work: (manager: EntityManager, ids: string[], slice: number) => Promise<void>,
     stopped: () => boolean,
   ): Promise<void> {
     let lastId = after;
@@ -230,7 +233,7 @@ export class RunsService {
         if (walked.length === 0) return true;
         // The work takes its rows in id order, as checks do, so that overlapping work never deadlocks.
         const ids = [...walked].sort();
-        await work(manager, ids);
+        await work(manager, ids, index);
         await manager.query(
           `UPDATE crosscheck_runs SET done = least(done + $2, total),
                   slice_last_ids = (SELECT array_agg(CASE WHEN i = $3 THEN $4::uuid ELSE (coalesce(slice_last_ids, '{}'::uuid[]))[i] END ORDER BY i) FROM generate_series(1, slices) i)
