@@ -17,11 +17,18 @@ export function trigramSimilarity(a: string, b: string): number {
 
 /** Similarity of two trader names once accents, case, punctuation and legal forms are set aside. */
 export function nameSimilarity(a: string, b: string): number {
-  const key = `${a}\u0000${b}`;
-  let score = similarities.get(key);
+  const left = normalised(a);
+  const right = normalised(b);
+  let scores = similarities.get(left);
+  if (scores === undefined) {
+    if (similarities.size >= CACHE_LIMIT) clearSimilarities();
+    similarities.set(left, (scores = new Map()));
+  }
+  let score = scores.get(right);
   if (score === undefined) {
-    score = trigramSimilarity(normalised(a), normalised(b));
-    remember(similarities, key, score);
+    if (++scored > SIMILARITY_LIMIT) clearSimilarities();
+    score = trigramSimilarity(left, right);
+    scores.set(right, score);
   }
   return score;
 }
@@ -29,12 +36,21 @@ export function nameSimilarity(a: string, b: string): number {
 /*
  * Matching compares the same few thousand trader names again and again (every export of a route with
  * every import of its window): their normal forms, trigram sets and pairwise scores are kept, in maps
- * emptied when they grow past a bound so that memory stays flat over a run of millions.
+ * emptied when they grow past a bound so that memory stays flat over a run of millions. Scores are
+ * kept per pair of normal forms, which spelling variants share (case, accents, legal forms), in a map
+ * per name, so that a lookup builds no key.
  */
 const CACHE_LIMIT = 50_000;
+const SIMILARITY_LIMIT = 500_000;
 const normalForms = new Map<string, string>();
 const trigramSets = new Map<string, Set<string>>();
-const similarities = new Map<string, number>();
+const similarities = new Map<string, Map<string, number>>();
+let scored = 0;
+
+function clearSimilarities(): void {
+  similarities.clear();
+  scored = 0;
+}
 
 function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   if (cache.size >= CACHE_LIMIT) cache.clear();
