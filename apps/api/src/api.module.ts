@@ -1,4 +1,4 @@
-import { Module, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
@@ -31,7 +31,6 @@ import { ReportsController } from './controllers/reports.controller.js';
 import { UsersController } from './controllers/users.controller.js';
 import { ApiExceptionFilter } from './http/exception.filter.js';
 import { LoginRateLimitGuard } from './http/login-rate-limit.guard.js';
-import { requestIdOf } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.js';
 
 @Module({
@@ -40,14 +39,12 @@ import { createValidationPipe } from './http/validation.js';
     LoggerModule.forRootAsync({
       inject: [Env],
       useFactory: (env: Env) => ({
-        forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+        // The logger only: requests are logged by a Fastify hook (http/request-log.ts), not by
+        // pino-http as a middleware of every route.
+        forRoutes: [],
         pinoHttp: {
           level: env.LOG_LEVEL,
-          // Fastify assigned the id before this middleware runs (see bootstrap).
-          genReqId: (req) => (req as { id?: string }).id ?? requestIdOf(req),
           redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password'],
-          customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-          autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
         },
       }),
     }),

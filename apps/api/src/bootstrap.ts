@@ -12,6 +12,7 @@ import { loadReferenceData } from '@hgtrace/reference';
 import { ApiModule } from './api.module.js';
 import { recordHttpMetrics } from './http/http-metrics.js';
 import { parseJsonBodies } from './http/json-body.js';
+import { logRequests } from './http/request-log.js';
 import { requestIdOf } from './http/request-id.js';
 import { setUpOpenApi } from './openapi.js';
 
@@ -35,7 +36,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
     trustProxy: 'loopback,linklocal,uniquelocal',
     bodyLimit: env.BODY_LIMIT_BYTES,
     // The id is assigned before anything else runs, so that every error and log line carries it.
-    // It is also kept on the Node request, where pino-http (a Nest middleware) looks for it.
+    // It is also kept on the Node request, whose serialiser logs it (request-log.ts).
     requestIdHeader: false,
     genReqId: (request: IncomingMessage) => ((request as { id?: string }).id = requestIdOf(request)),
     // Path parameters of any length reach the validators, which name them (Fastify's router refuses
@@ -51,12 +52,13 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
     },
   });
   const fastify = adapter.getInstance();
-  // Before NestFactory registers the Nest middleware (pino-http), so that answers they end carry it too.
+  // The first hook, so that every answer carries it.
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
     done();
   });
   recordHttpMetrics(fastify);
+  logRequests(fastify);
   // Only JSON bodies are parsed; a CSV upload is streamed to its controller as it comes
   // (imports.controller.ts), and any other type is answered 415.
   fastify.removeAllContentTypeParsers();

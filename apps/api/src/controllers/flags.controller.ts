@@ -85,7 +85,7 @@ export class FlagsController {
     // Once the first byte is out there is no error body to send: Fastify then cuts the response short,
     // which the client sees as an incomplete transfer (before it, the error body is sent). A client
     // that leaves destroys the stream without an error.
-    csv.once('error', (error) => this.logger.error({ err: error }, 'flag export failed'));
+    csv.once('error', (error) => this.logger.error({ err: error, requestId: actor.requestId }, 'flag export failed'));
     reply
       .header('Content-Type', 'text/csv; charset=utf-8')
       .header('Content-Disposition', `attachment; filename="flags-${new Date().toISOString().slice(0, 10)}.csv"`)

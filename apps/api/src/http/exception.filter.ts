@@ -43,7 +43,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    // A Fastify request and reply, or the Node ones when a Nest middleware (pino-http) failed.
+    // A Fastify request and reply (or Node's, were a Nest middleware to fail): replied to through the adapter.
     const request = context.getRequest<{ id?: unknown; method?: string; url?: string } | undefined>();
     const response: unknown = context.getResponse();
     const http = this.adapterHost.httpAdapter;
