@@ -41,7 +41,9 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
     genReqId: (request: IncomingMessage) => ((request as { id?: string }).id = requestIdOf(request)),
     // Path parameters of any length reach the validators, which name them (Fastify's router refuses
     // those over 100 characters with 414); Node's limit on the request head (16 KB) bounds them.
-    routerOptions: { maxParamLength: 16 * 1024 },
+    // Paths match whatever their letter case and with a trailing slash, as they did on Express
+    // (parameters keep their case).
+    routerOptions: { maxParamLength: 16 * 1024, ignoreTrailingSlash: true, caseSensitive: false },
     // A URL the router cannot decode (a lone '%') is refused before any hook runs, with a body of
     // Fastify's own: it is given to the exception filter instead (through the error handler Nest
     // sets). No hook ran, so the request id is echoed here; the security headers of
