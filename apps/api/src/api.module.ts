@@ -1,4 +1,4 @@
-import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
@@ -30,9 +30,7 @@ import { MetricsController } from './controllers/metrics.controller.js';
 import { ReportsController } from './controllers/reports.controller.js';
 import { UsersController } from './controllers/users.controller.js';
 import { ApiExceptionFilter } from './http/exception.filter.js';
-import { HttpMetricsMiddleware } from './http/http-metrics.middleware.js';
 import { LoginRateLimitGuard } from './http/login-rate-limit.guard.js';
-import { requestId } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.js';
 
 @Module({
@@ -41,14 +39,12 @@ import { createValidationPipe } from './http/validation.js';
     LoggerModule.forRootAsync({
       inject: [Env],
       useFactory: (env: Env) => ({
-        forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+        // The logger only: requests are logged by a Fastify hook (http/request-log.ts), not by
+        // pino-http as a middleware of every route.
+        forRoutes: [],
         pinoHttp: {
           level: env.LOG_LEVEL,
-          // The id is assigned before the body is parsed (see bootstrap), so that errors there carry it too.
-          genReqId: (req, res) => (req as { id?: string }).id ?? requestId(req, res),
           redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password'],
-          customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-          autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
         },
       }),
     }),
@@ -65,10 +61,9 @@ import { createValidationPipe } from './http/validation.js';
     ReportsModule,
     TerminusModule,
   ],
-  // Express matches a request against the routes one by one, in this order: the routes called at
-  // rates (health probes; filing and verifying declarations) come first, so that each of their
-  // requests does not first test the forty routes of the other controllers. No two controllers share
-  // a path prefix, so the order changes nothing else.
+  // The routes called at rates (health probes; filing and verifying declarations) first. Fastify's
+  // router does not depend on the order (Express tried the routes one by one, in this order); no
+  // two controllers share a path prefix, so the order changes nothing else.
   controllers: [
     HealthController,
     DeclarationsController,
@@ -93,8 +88,4 @@ import { createValidationPipe } from './http/validation.js';
     LoginRateLimitGuard,
   ],
 })
-export class ApiModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-  }
-}
+export class ApiModule {}

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { Actor } from '@hgtrace/common';
 import type { Permission } from './access-policy.js';
 import type { AuthenticatedUser } from './auth.service.js';
@@ -13,7 +13,7 @@ export const Public = () => SetMetadata(PUBLIC_KEY, true);
 /** The permission of the access policy a handler requires. */
 export const Allow = (permission: Permission) => SetMetadata(PERMISSION_KEY, permission);
 
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest {
   user?: AuthenticatedUser;
 }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Allow, CurrentActor } from '@hgtrace/auth';
 import type { Actor, Page } from '@hgtrace/common';
 import {
@@ -26,9 +26,9 @@ export class DeclarationsController {
   @ApiCreatedResponse({ description: 'stored, version 1, status received; checked in the background' })
   @ApiOkResponse({ description: 'the same declaration was already stored' })
   @ApiConflictResponse({ description: 'the number exists with different content' })
-  async create(@CurrentActor() actor: Actor, @Body() dto: DeclarationDto, @Res({ passthrough: true }) response: Response): Promise<DeclarationDetail> {
+  async create(@CurrentActor() actor: Actor, @Body() dto: DeclarationDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<DeclarationDetail> {
     const { created, declaration } = await this.declarations.submit(actor, dto, actor.role === 'system' ? 'system' : 'api');
-    response.status(created ? 201 : 200);
+    reply.status(created ? 201 : 200);
     return declaration;
   }
 

@@ -1,7 +1,6 @@
-import { pipeline } from 'node:stream';
 import { Body, Controller, Get, Logger, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiTooManyRequestsResponse } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Allow, CurrentActor } from '@hgtrace/auth';
 import type { Actor, Page } from '@hgtrace/common';
 import { CommentDto, type FlagDetail, FlagFiltersQuery, FlagsService, type FlagView, ListFlagsQuery, UpdateFlagDto } from '@hgtrace/flags';
@@ -81,15 +80,16 @@ export class FlagsController {
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'text/csv, Content-Disposition: attachment', content: { 'text/csv': { schema: { type: 'string' }, example: CSV_EXAMPLE } } })
   @ApiTooManyRequestsResponse({ description: 'three exports are already running in this api process' })
-  async exportCsv(@CurrentActor() actor: Actor, @Query() query: FlagFiltersQuery, @Res() response: Response): Promise<void> {
+  async exportCsv(@CurrentActor() actor: Actor, @Query() query: FlagFiltersQuery, @Res() reply: FastifyReply): Promise<void> {
     const csv = await this.flags.exportCsv(actor, query);
-    response.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    response.setHeader('Content-Disposition', `attachment; filename="flags-${new Date().toISOString().slice(0, 10)}.csv"`);
-    // Once the first byte is out there is no error body to send: a failure cuts the response short,
-    // which the client sees as an incomplete transfer. A client that leaves is no error.
-    pipeline(csv, response, (error) => {
-      if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') this.logger.error({ err: error }, 'flag export failed');
-    });
+    // Once the first byte is out there is no error body to send: Fastify then cuts the response short,
+    // which the client sees as an incomplete transfer (before it, the error body is sent). A client
+    // that leaves destroys the stream without an error.
+    csv.once('error', (error) => this.logger.error({ err: error, requestId: actor.requestId }, 'flag export failed'));
+    reply
+      .header('Content-Type', 'text/csv; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="flags-${new Date().toISOString().slice(0, 10)}.csv"`)
+      .send(csv);
   }
 
   @Patch(':id')

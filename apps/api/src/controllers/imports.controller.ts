@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import busboy from 'busboy';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Allow, CurrentActor } from '@hgtrace/auth';
 import { type Actor, DomainError, ValidationFailedError } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
@@ -24,8 +24,9 @@ export class ImportsController {
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiAcceptedResponse({ schema: { example: { id: '6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b' } } })
-  upload(@CurrentActor() actor: Actor, @Req() request: Request): Promise<{ id: string }> {
-    if (!request.is('multipart/form-data')) {
+  upload(@CurrentActor() actor: Actor, @Req() request: FastifyRequest): Promise<{ id: string }> {
+    // Fastify refuses other types than JSON and multipart (bootstrap.ts); a JSON body is refused here.
+    if (!/^multipart\/form-data(;|$)/i.test(request.headers['content-type']?.trim() ?? '')) {
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as multipart/form-data, in the field "file"');
     }
     return new Promise((resolve, reject) => {
@@ -53,7 +54,8 @@ export class ImportsController {
       parser.on('close', () => {
         if (!received) reject(ValidationFailedError.of('file', 'is required (multipart field "file")'));
       });
-      request.pipe(parser);
+      // Fastify leaves a multipart body unread (bootstrap.ts): busboy reads it from the Node request.
+      request.raw.pipe(parser);
     });
   }
 

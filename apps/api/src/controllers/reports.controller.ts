@@ -1,6 +1,6 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Allow, CurrentActor } from '@hgtrace/auth';
 import type { Actor } from '@hgtrace/common';
 import { Article21Query, type Article21Report, Article21Service } from '@hgtrace/reports';
@@ -56,11 +56,11 @@ export class ReportsController {
     content: { 'application/json': { schema: { type: 'object' }, example: ARTICLE21_EXAMPLE }, 'text/csv': { schema: { type: 'string' }, example: ARTICLE21_CSV_EXAMPLE } },
   })
   @ApiForbiddenResponse({ description: 'the country is outside your account\'s countries' })
-  async report(@CurrentActor() actor: Actor, @Query() query: Article21Query, @Res({ passthrough: true }) response: Response): Promise<Article21Report | string> {
+  async report(@CurrentActor() actor: Actor, @Query() query: Article21Query, @Res({ passthrough: true }) reply: FastifyReply): Promise<Article21Report | string> {
     const report = await this.article21.report(actor, query);
     if (query.format !== 'csv') return report;
-    response.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    response.setHeader('Content-Disposition', `attachment; filename="article21-${report.country}-${report.from}-${report.to}.csv"`);
+    reply.header('Content-Type', 'text/csv; charset=utf-8');
+    reply.header('Content-Disposition', `attachment; filename="article21-${report.country}-${report.from}-${report.to}.csv"`);
     return this.article21.toCsv(report);
   }
 }

@@ -1,7 +1,8 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { QueryFailedError } from 'typeorm';
 import { DomainError, ERROR_STATUS, type ErrorCode, type ErrorDetail } from '@hgtrace/common';
+import { Env } from '@hgtrace/config';
 import { isConnectionError, pgCode, pgConstraint } from '@hgtrace/database';
 
 export interface ErrorBody {
@@ -35,21 +36,28 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
+  constructor(
+    private readonly env: Env,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const context = host.switchToHttp();
-    const request = context.getRequest<Request & { id?: unknown }>();
-    const response = context.getResponse<Response>();
+    // A Fastify request and reply (or Node's, were a Nest middleware to fail): replied to through the adapter.
+    const request = context.getRequest<{ id?: unknown; method?: string; url?: string } | undefined>();
+    const response: unknown = context.getResponse();
+    const http = this.adapterHost.httpAdapter;
     const requestId = request?.id !== undefined ? String(request.id) : null;
     const body = { ...this.toBody(exception, requestId), requestId };
     if (body.statusCode >= 500 && body.code === 'INTERNAL') {
       this.logger.error({ err: exception, requestId, path: request?.url }, `unhandled error on ${request?.method} ${request?.url}`);
     }
-    if (response.headersSent) {
-      response.end();
+    if (http.isHeadersSent(response)) {
+      http.end(response);
       return;
     }
-    if (body.statusCode === 503) response.setHeader('Retry-After', '5');
-    response.status(body.statusCode).json(body);
+    if (body.statusCode === 503) http.setHeader(response, 'Retry-After', '5');
+    http.reply(response, body, body.statusCode);
   }
 
   private toBody(exception: unknown, requestId: string | null): ErrorBody {
@@ -58,9 +66,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const cause = (exception as { cause?: unknown }).cause;
-      return isBodyParserError(cause) ? this.fromBodyParser(cause, requestId) : this.fromHttpException(exception, requestId);
+      return isFastifyError(cause) ? this.fromFastify(cause, requestId) : this.fromHttpException(exception, requestId);
     }
-    if (isBodyParserError(exception)) return this.fromBodyParser(exception, requestId);
+    if (isFastifyError(exception)) return this.fromFastify(exception, requestId);
     if (isConnectionError(exception) || isRedisUnavailable(exception)) {
       return { statusCode: 503, code: 'DEPENDENCY_DOWN', message: 'A service hgtrace depends on is unavailable; try again shortly', details: [], requestId };
     }
@@ -91,26 +99,33 @@ export class ApiExceptionFilter implements ExceptionFilter {
     return { statusCode, code, message, details, requestId };
   }
 
-  private fromBodyParser(error: BodyParserError, requestId: string | null): ErrorBody {
-    if (error.type === 'entity.too.large') {
-      return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than the ${error.limit} bytes allowed`, details: [], requestId };
+  /** Fastify's own refusals of a request (its body, its content type), before any handler runs. */
+  private fromFastify(error: FastifyError, requestId: string | null): ErrorBody {
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: `The request body is larger than the ${this.env.BODY_LIMIT_BYTES} bytes allowed`, details: [], requestId };
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+        return invalidJson(requestId);
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as application/json', details: [], requestId };
     }
-    if (error.type === 'entity.parse.failed') {
-      return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'The request body is not valid JSON', details: [{ path: '', message: 'is not valid JSON' }], requestId };
-    }
-    const statusCode = error.status >= 400 && error.status < 500 ? error.status : 400;
+    const statusCode = error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
     return { statusCode, code: CODE_BY_STATUS[statusCode] ?? 'BAD_REQUEST', message: error.message, details: [], requestId };
   }
 }
 
-interface BodyParserError extends Error {
-  type: string;
-  status: number;
-  limit?: number;
+/** A body Fastify's JSON parser could not parse, or that json-body.ts refused. */
+function invalidJson(requestId: string | null): ErrorBody {
+  return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'The request body is not valid JSON', details: [{ path: '', message: 'is not valid JSON' }], requestId };
 }
 
-function isBodyParserError(error: unknown): error is BodyParserError {
-  return error instanceof Error && typeof (error as BodyParserError).type === 'string' && typeof (error as BodyParserError).status === 'number';
+interface FastifyError extends Error {
+  code: string;
+  statusCode: number;
+}
+
+function isFastifyError(error: unknown): error is FastifyError {
+  return error instanceof Error && error.name === 'FastifyError' && typeof (error as FastifyError).code === 'string' && typeof (error as FastifyError).statusCode === 'number';
 }
 
 function isRedisUnavailable(error: unknown): boolean {

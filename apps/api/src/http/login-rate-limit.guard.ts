@@ -1,5 +1,5 @@
 import { type CanActivate, type ExecutionContext, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
@@ -30,14 +30,14 @@ export class LoginRateLimitGuard implements CanActivate, OnModuleInit {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request>();
+    const request = context.switchToHttp().getRequest<FastifyRequest<{ Body: { email?: unknown } | undefined }>>();
     const email = typeof request.body?.email === 'string' ? request.body.email.trim().toLowerCase().slice(0, 254) : '';
     try {
       await this.limiter!.consume(`${request.ip}|${email}`);
       return true;
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(Math.ceil(rejection.msBeforeNext / 1000)));
+      context.switchToHttp().getResponse<FastifyReply>().header('Retry-After', String(Math.ceil(rejection.msBeforeNext / 1000)));
       throw new DomainError('RATE_LIMITED', 'Too many login attempts; wait a minute and try again');
     }
   }
