@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
@@ -16,7 +17,10 @@ import { UsersService } from './users.service.js';
     TypeOrmModule.forFeature([User, ApiToken]),
     JwtModule.registerAsync({
       inject: [Env],
-      useFactory: (env: Env) => ({ secret: env.JWT_SECRET, signOptions: { algorithm: 'HS256', issuer: 'hgtrace' }, verifyOptions: { issuer: 'hgtrace' } }),
+      // The secret as a KeyObject: given a string, jsonwebtoken first tries to read it as a PEM public
+      // key and builds the error that throws (about 0.3 ms a token, which was most of an officer's
+      // verify); given the key, verifying a token costs about 5 µs.
+      useFactory: (env: Env) => ({ secret: createSecretKey(Buffer.from(env.JWT_SECRET!)), signOptions: { algorithm: 'HS256', issuer: 'hgtrace' }, verifyOptions: { issuer: 'hgtrace' } }),
     }),
   ],
   providers: [AuthService, UsersService, CredentialCache],
