@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     'throughput-declarations': { type: 'string' },
     'throughput-timeout': { type: 'string', default: '30' },
     'verify-seconds': { type: 'string', default: '10' },
+    'verify-warmup-seconds': { type: 'string', default: '3' },
     'run-timeout': { type: 'string' },
     'import-timeout': { type: 'string', default: '180' },
     'sql-timeout': { type: 'string' },
@@ -57,6 +58,7 @@ const opts = {
   throughputDeclarations: int(args['throughput-declarations'], Math.max(1000, Math.min(10_000, Math.round(n / 40)))),
   throughputTimeout: int(args['throughput-timeout']),
   verifySeconds: int(args['verify-seconds']),
+  verifyWarmupSeconds: int(args['verify-warmup-seconds']),
   // The target is 2 minutes for a million declarations; the bench waits five times that (scaled), at least a minute.
   runTimeout: int(args['run-timeout'], Math.max(60, Math.round((600 * n) / 1e6))),
   importTimeout: int(args['import-timeout']),
