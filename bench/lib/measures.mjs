@@ -5,7 +5,34 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { addDays, apiBody, csvHeader, csvRows, declarations } from './world.mjs';
 import { copyPrepared, discard, prepareCopy } from './load.mjs';
-import { kill, sampleRss, sleep, until } from './processes.mjs';
+import { kill, meterCpu, sampleRss, sleep, until } from './processes.mjs';
+
+/**
+ * The CPU seconds of the api, the workers and the bench database's PostgreSQL backends (the bench's
+ * own connection aside) while a measure runs: on a shared machine these move far less than the wall
+ * clock. PostgreSQL's own background processes (WAL writer, checkpointer) are not counted.
+ */
+async function meter(ctx) {
+  const alive = (p) => p && !p.exited;
+  const m = meterCpu(async () => ({
+    api: [ctx.api_process].filter(alive).map((p) => p.pid),
+    workers: [ctx.worker, ctx.worker2].filter(alive).map((p) => p.pid),
+    postgres: (await ctx.db.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid),
+  }));
+  await m.ready;
+  return {
+    /** { api, workers, postgres } in CPU seconds. */
+    async stop() {
+      const cpu = await m.stop();
+      return { api: cpu.api ?? 0, workers: cpu.workers ?? 0, postgres: cpu.postgres ?? 0 };
+    },
+  };
+}
+
+/** CPU seconds by process group, and each in ms per unit of the work done (a row, a request, a check). */
+function perUnit(seconds, units) {
+  return { seconds, units, msPerUnit: Object.fromEntries(Object.entries(seconds).map(([k, v]) => [k, units > 0 ? (v * 1000) / units : null])) };
+}
 
 const seconds = (start) => Number(process.hrtime.bigint() - start) / 1e9;
 const now = () => process.hrtime.bigint();
@@ -46,6 +73,7 @@ export async function loadHistory(ctx) {
 export async function fullRun(ctx) {
   const { api, adminToken, db, opts } = ctx;
   const rss = sampleRss(ctx.worker.pid);
+  const cpu = await meter(ctx);
   const started = now();
   const { id } = await api.post('/api/v1/crosscheck/runs', adminToken, {});
   let run;
@@ -65,6 +93,7 @@ export async function fullRun(ctx) {
   }
   const elapsed = seconds(started);
   const memory = rss.stop();
+  const runCpu = await cpu.stop();
   // The run counts its progress per chunk; the declarations marked checked show it finer.
   const [{ checked }] = (await db.query(`SELECT count(*)::int AS checked FROM declarations WHERE check_status = 'checked'`)).rows;
   if (timedOut) {
@@ -74,7 +103,7 @@ export async function fullRun(ctx) {
     await workersGone(ctx);
     ctx.worker = await ctx.startWorker('worker-1');
   }
-  return { id, status: run.status, total: run.total, done: Math.max(run.done, timedOut ? checked : 0), flagsRaised: run.flagsRaised, seconds: elapsed, phases, timedOut, workerMaxRssBytes: memory.maxBytes, rssSamples: memory.samples };
+  return { id, status: run.status, total: run.total, done: Math.max(run.done, timedOut ? checked : 0), flagsRaised: run.flagsRaised, seconds: elapsed, phases, timedOut, cpu: perUnit(runCpu, run.done), workerMaxRssBytes: memory.maxBytes, rssSamples: memory.samples };
 }
 
 /**
@@ -140,6 +169,7 @@ export async function csvImport(ctx) {
     return { country, file, declarations: decls.length };
   });
   await pauseChecks(ctx);
+  const cpu = await meter(ctx);
   const started = now();
   const uploads = await Promise.all(files.map(async (f) => ({ ...f, id: (await api.upload(ctx.tokens[f.country], f.file)).id })));
   const results = [];
@@ -161,6 +191,7 @@ export async function csvImport(ctx) {
     if (timedOut) break;
   }
   const elapsed = seconds(started);
+  const importCpu = await cpu.stop();
   const [{ stored }] = (await db.query(`SELECT count(*)::int AS stored FROM declarations WHERE source = 'csv'`)).rows;
   const storedRows = (await db.query(`SELECT count(*)::int AS n FROM declaration_items i JOIN declarations d ON d.id = i.declaration_id WHERE d.source = 'csv'`)).rows[0].n;
   await discardHeldChecks(ctx);
@@ -168,7 +199,7 @@ export async function csvImport(ctx) {
   const rejected = results.reduce((s, r) => s + r.rejected, 0);
   return {
     rows, declarations: list.length, files: files.length, seconds: elapsed, rowsPerSecond: storedRows / elapsed, copySeconds, copyRowsPerSecond: rows / copySeconds,
-    created, rejected, stored, storedRows, timedOut, failed: results.filter((r) => r.status === 'failed').map((r) => r.failure), errors: results.flatMap((r) => r.errors).slice(0, 5),
+    created, rejected, stored, storedRows, timedOut, cpu: perUnit(importCpu, storedRows), failed: results.filter((r) => r.status === 'failed').map((r) => r.failure), errors: results.flatMap((r) => r.errors).slice(0, 5),
   };
 }
 
@@ -188,6 +219,7 @@ export async function batchApi(ctx) {
   const latencies = [];
   let retries = 0;
   let next = 0;
+  const cpu = await meter(ctx);
   const started = now();
   await Promise.all(Array.from({ length: opts.batchConcurrency }, async () => {
     while (next < batches.length) {
@@ -202,27 +234,32 @@ export async function batchApi(ctx) {
     }
   }));
   const elapsed = seconds(started);
+  const batchCpu = await cpu.stop();
   await discardHeldChecks(ctx);
-  return { declarations: list.length, batches: batches.length, concurrency: opts.batchConcurrency, seconds: elapsed, perSecond: counts.created / elapsed, ...counts, rejections, retries, batchSecondsP50: percentile(latencies, 0.5), batchSecondsMax: Math.max(...latencies) };
+  return { declarations: list.length, batches: batches.length, concurrency: opts.batchConcurrency, seconds: elapsed, perSecond: counts.created / elapsed, cpu: perUnit(batchCpu, counts.created), ...counts, rejections, retries, batchSecondsP50: percentile(latencies, 0.5), batchSecondsMax: Math.max(...latencies) };
 }
 
 /** verify at 50 connections, against /health/live of the same server. */
 export async function verifyLoad(ctx) {
   const { opts } = ctx;
   const body = JSON.stringify(apiBody(ctx.verifySample));
+  const common = { connections: 50, duration: opts.verifySeconds, pipelining: 1 };
   // Each is warmed up first at the same load, unmeasured: a server that has been answering for a while
   // has compiled its hot paths, and the first seconds' compiling would otherwise be most of the p99.
-  const warmup = opts.verifyWarmupSeconds > 0 ? { warmup: { connections: 50, duration: opts.verifyWarmupSeconds } } : {};
-  const common = { connections: 50, duration: opts.verifySeconds, pipelining: 1, ...warmup };
-  const health = await autocannon({ ...common, url: `${ctx.baseUrl}/health/live` });
-  const verify = await autocannon({
-    ...common,
+  const load = async (target) => {
+    if (opts.verifyWarmupSeconds > 0) await autocannon({ ...common, ...target, duration: opts.verifyWarmupSeconds });
+    const cpu = await meter(ctx);
+    const result = await autocannon({ ...common, ...target });
+    return { result, cpu: perUnit(await cpu.stop(), result.requests.total) };
+  };
+  const health = await load({ url: `${ctx.baseUrl}/health/live` });
+  const verify = await load({
     url: `${ctx.baseUrl}/api/v1/declarations/verify`,
     method: 'POST',
     headers: { authorization: `Bearer ${ctx.tokens[ctx.verifySample.country]}`, 'content-type': 'application/json' },
     body,
   });
-  const figures = (r) => ({ requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.requests.total });
+  const figures = ({ result: r, cpu }) => ({ requestsPerSecond: r.requests.average, p50Ms: r.latency.p50, p99Ms: r.latency.p99, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, total: r.requests.total, cpu });
   return { seconds: opts.verifySeconds, warmupSeconds: opts.verifyWarmupSeconds, connections: 50, verify: figures(verify), health: figures(health) };
 }
 
@@ -245,6 +282,7 @@ export async function checkLatency(ctx) {
   let failedRequests = 0;
   const failures = [];
   let tick = 0;
+  const cpu = await meter(ctx);
   const started = Date.now();
   let sendEnded = 0;
   let polling = true;
@@ -289,10 +327,12 @@ export async function checkLatency(ctx) {
   const sendSeconds = (sendEnded - started) / 1000;
   polling = false;
   await poller;
+  const latencyCpu = await cpu.stop();
   const latencies = [...stored].map(([id, at]) => (checked.has(id) ? (checked.get(id) - at) / 1000 : Infinity));
   await discardHeldChecks(ctx);
   return {
     targetRate: opts.latencyRate, sent, stored: stored.size, rejected, failedRequests, failures: failures.slice(0, 3), sendSeconds, achievedRate: stored.size / sendSeconds, checkedWithinDrain: checked.size,
+    cpu: perUnit(latencyCpu, checked.size),
     p50Seconds: percentile(latencies, 0.5), p95Seconds: percentile(latencies, 0.95), p99Seconds: percentile(latencies, 0.99), maxSeconds: Math.max(...latencies),
   };
 }
@@ -309,6 +349,7 @@ export async function checkThroughput(ctx, prefix, seedOffset, { reset = true } 
   discard(prepared);
   await until('the outbox to be published', async () => (await db.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`)).rows[0].n === 0, { timeoutMs: 120_000 });
   const ids = prepared.ids;
+  const cpu = await meter(ctx);
   const started = now();
   await resumeChecks(ctx);
   let done = 0;
@@ -318,8 +359,9 @@ export async function checkThroughput(ctx, prefix, seedOffset, { reset = true } 
     await sleep(250);
   }
   const elapsed = seconds(started);
+  const checkCpu = await cpu.stop();
   if (reset) await discardHeldChecks(ctx);
-  return { declarations: ids.length, checked: done, seconds: elapsed, perSecond: done / elapsed, timedOut: done < ids.length };
+  return { declarations: ids.length, checked: done, seconds: elapsed, perSecond: done / elapsed, timedOut: done < ids.length, cpu: perUnit(checkCpu, done) };
 }
 
 /** Holds the check jobs that filing declarations queues, so that ingestion is measured alone. */

@@ -109,3 +109,54 @@ export async function until(what, check, { timeoutMs = 60_000, everyMs = 200, pr
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU time (user and system) a process has used, in seconds, from /proc/<pid>/stat; null once it is gone. */
+export function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+// USER_HZ: 100 on every Linux the bench runs on (`getconf CLK_TCK`).
+const CLOCK_TICKS = 100;
+
+/**
+ * The CPU seconds a set of processes use between start and `stop()`, by group: `groups()` says which
+ * pids belong to which group now (it is asked again every second, so processes that start meanwhile
+ * are counted from 0). Each pid is sampled every `everyMs`, so one that exits loses at most that much.
+ */
+export function meterCpu(groups, everyMs = 250) {
+  const pids = new Map(); // pid -> { group, first, last }
+  // Processes first seen after the first look started during the measure: all their CPU counts.
+  const take = (current, isFirst = false) => {
+    for (const [group, list] of Object.entries(current)) {
+      for (const pid of list) if (!pids.has(pid)) pids.set(pid, { group, first: isFirst ? (cpuSeconds(pid) ?? 0) : 0, last: null });
+    }
+    for (const entry of pids.entries()) {
+      const cpu = cpuSeconds(entry[0]);
+      if (cpu !== null) entry[1].last = cpu;
+    }
+  };
+  const refresh = async (isFirst) => take(await groups(), isFirst);
+  let ticks = 0;
+  const ready = refresh(true);
+  let busy = ready;
+  const timer = setInterval(() => {
+    ticks += 1;
+    busy = busy.then(() => (ticks % Math.round(1000 / everyMs) === 0 ? refresh(false) : take({}))).catch(() => {});
+  }, everyMs);
+  return {
+    ready,
+    async stop() {
+      clearInterval(timer);
+      await busy;
+      await refresh(false).catch(() => take({}));
+      const totals = {};
+      for (const { group, first, last } of pids.values()) totals[group] = (totals[group] ?? 0) + Math.max(0, (last ?? first) - first);
+      return totals;
+    },
+  };
+}

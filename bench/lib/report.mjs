@@ -66,6 +66,23 @@ export function report(results, opts) {
   const out = [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map((r) => line(headers.map((h) => r[h])))];
   const load = (l) => (l ? l.map((v) => v.toFixed(1)).join(' ') : '-');
   out.push('');
+  // CPU per unit of work: what each process spent, which other load on the machine moves far less than the figures above.
+  const cpuRows = [
+    ['CSV import', results.csv?.cpu, 'row'],
+    ['batch API', results.batch?.cpu, 'declaration'],
+    ['cross-check run', results.run?.cpu, 'step'],
+    ['verify', results.verify?.verify.cpu, 'request'],
+    ['/health/live', results.verify?.health.cpu, 'request'],
+    ['check latency', results.latency?.cpu, 'check'],
+    ['checks, one worker', results.throughput1?.cpu, 'check'],
+    ['checks, two workers', results.throughput2?.cpu, 'check'],
+  ].filter(([, cpu]) => cpu);
+  const ms = (v) => (v === null || v === undefined ? '-' : v.toFixed(3));
+  if (cpuRows.length) {
+    out.push('CPU ms per unit (api / workers / PostgreSQL backends of the bench database):');
+    for (const [name, cpu, unit] of cpuRows) out.push(`  ${`${name}, per ${unit}`.padEnd(34)} ${ms(cpu.msPerUnit.api)} / ${ms(cpu.msPerUnit.workers)} / ${ms(cpu.msPerUnit.postgres)}`);
+    out.push('');
+  }
   if (results.history) out.push(`data: ${int(results.history.declarations)} declarations (${int(results.history.items)} items) generated in ${s(results.history.generateSeconds, 1)}, COPYed in ${s(results.history.copySeconds, 1)}`);
   out.push(`machine: ${results.machine.cpus} cores, Node ${results.machine.node}, load average ${load(results.machine.loadAverageAtStart)} at start, ${load(results.machine.loadAverageAtEnd)} at end`);
   process.stdout.write(`\n${out.join('\n')}\n`);
