@@ -11,7 +11,7 @@ import { migrate } from '@hgtrace/database';
 import { loadReferenceData } from '@hgtrace/reference';
 import { ApiModule } from './api.module.js';
 import { recordHttpMetrics } from './http/http-metrics.js';
-import { parseJsonBodies } from './http/json-body.js';
+import { parseRequestBodies } from './http/request-bodies.js';
 import { logRequests } from './http/request-log.js';
 import { requestIdOf } from './http/request-id.js';
 import { setUpOpenApi } from './openapi.js';
@@ -63,9 +63,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
   logRequests(fastify);
   // Only JSON bodies are parsed; a CSV upload is streamed to its controller as it comes
   // (imports.controller.ts), and any other type is answered 415.
-  fastify.removeAllContentTypeParsers();
-  parseJsonBodies(fastify, env.BODY_LIMIT_BYTES);
-  fastify.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
+  parseRequestBodies(fastify, env.BODY_LIMIT_BYTES);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.useSecurityHeaders();
