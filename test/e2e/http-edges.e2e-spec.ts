@@ -1,18 +1,22 @@
+import { exportDeclaration } from '../support/factories.js';
 import { ADMIN, createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
 
 /**
  * The edges of the HTTP layer, where Fastify answers or parses before Nest's handlers run: the
- * content types of request bodies. Every refusal has the error body of API.md.
+ * content types of request bodies, and keys that could become prototypes. Every refusal has the
+ * error body of API.md.
  */
 describe('HTTP edges', () => {
   let t: TestApp;
   let officer: TestUser;
+  let focal: TestUser;
   const LOGIN = '/api/v1/auth/login';
   const CREDENTIALS = JSON.stringify(ADMIN);
 
   beforeAll(async () => {
     t = await startTestApp({ BODY_LIMIT_BYTES: String(64 * 1024) });
     officer = await createUser(t, 'customs_officer', ['MX']);
+    focal = await createUser(t, 'focal_point', ['MX']);
   });
   afterAll(() => t.close());
 
@@ -92,6 +96,47 @@ describe('HTTP edges', () => {
       expect(json.body.message).toContain('multipart/form-data');
       const csv = await t.http.post('/api/v1/imports').auth(officer.token, { type: 'bearer' }).set('Content-Type', 'text/csv').send('a,b\n').expect(415);
       expect(csv.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    });
+  });
+
+  describe('__proto__ and constructor keys', () => {
+    const trader = (nationalId: string) => ({ country: 'MX', nationalId, name: 'Proto SA' });
+    const postTrader = (raw: string) => t.http.post('/api/v1/traders').auth(focal.token, { type: 'bearer' }).set('Content-Type', 'application/json').send(raw);
+    const withKey = (body: object, key: string) => JSON.stringify(body).replace('{', `{${key}, `);
+    const tradersNamed = async (nationalId: string) => (await t.db.query(`SELECT 1 FROM traders WHERE national_id = $1`, [nationalId])).rowCount;
+
+    it.each([
+      ['"__proto__": {"country": "PE"}', '__proto__'],
+      ['"__proto__": null', '__proto__'],
+      ['"\\u005f_proto__": {"x": 1}', '__proto__'],
+      ['"constructor": {"prototype": {"role": "admin"}}', 'constructor'],
+      ['"constructor": {"name": "x"}', 'constructor'],
+    ])('refuses %s as a field that is not allowed, and stores nothing', async (key, path) => {
+      const nationalId = `PROTO-${path}-${key.length}`;
+      const res = await postTrader(withKey(trader(nationalId), key)).expect(400);
+      expect(res.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: expect.any(String), details: [{ path, message: 'is not allowed' }], requestId: res.headers['x-request-id'] });
+      expect(await tradersNamed(nationalId)).toBe(0);
+      expect(({} as Record<string, unknown>).country).toBeUndefined();
+      expect(({} as Record<string, unknown>).x).toBeUndefined();
+    });
+
+    it('names each such key by its path, however deep', async () => {
+      const body = exportDeclaration();
+      const raw = JSON.stringify(body).replace('"hsCode"', '"__proto__": {"netMassKg": 1}, "hsCode"').replace('"name"', '"constructor": 1, "name"');
+      const res = await t.http.post('/api/v1/declarations/verify').auth(officer.token, { type: 'bearer' }).set('Content-Type', 'application/json').send(raw).expect(400);
+      expect(res.body.details).toEqual(expect.arrayContaining([{ path: 'items[0].__proto__', message: 'is not allowed' }, { path: 'trader.constructor', message: 'is not allowed' }]));
+      expect(res.body.details).toHaveLength(2);
+
+      const batch = JSON.stringify({ declarations: [exportDeclaration(), exportDeclaration()] }).replace(/("declarations":\[\{.*?\}\]\},)\{/, '$1{"__proto__": {}, ');
+      const refused = await t.http.post('/api/v1/declarations/batch').auth(officer.token, { type: 'bearer' }).set('Content-Type', 'application/json').send(batch).expect(400);
+      expect(refused.body.details).toEqual([{ path: 'declarations[1].__proto__', message: 'is not allowed' }]);
+    });
+
+    it('leaves such words alone in values and in longer keys', async () => {
+      const res = await postTrader(JSON.stringify({ ...trader('PROTO-VALUE'), name: '__proto__ constructor SA', aliases: ['{"__proto__": 1}'] })).expect(201);
+      expect(res.body).toMatchObject({ name: '__proto__ constructor SA', aliases: ['{"__proto__": 1}'] });
+      const longer = await postTrader(withKey(trader('PROTO-LONGER'), '"__proto__x": 1')).expect(400);
+      expect(longer.body.details).toEqual([{ path: '__proto__x', message: 'is not allowed' }]);
     });
   });
 });
