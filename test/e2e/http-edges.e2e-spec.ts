@@ -1,10 +1,13 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import type { Server } from 'node:http';
 import { exportDeclaration } from '../support/factories.js';
 import { ADMIN, createUser, startTestApp, type TestApp, type TestUser } from '../support/test-app.js';
 
 /**
- * The edges of the HTTP layer, where Fastify answers or parses before Nest's handlers run: the
- * content types of request bodies, and keys that could become prototypes. Every refusal has the
- * error body of API.md.
+ * The edges of the HTTP layer, where Fastify answers or parses before Nest's handlers run: request
+ * content types, keys that could become prototypes, and answers produced before any route is found.
+ * Every answer has the error body of API.md, the security headers and the request id.
  */
 describe('HTTP edges', () => {
   let t: TestApp;
@@ -21,6 +24,21 @@ describe('HTTP edges', () => {
   afterAll(() => t.close());
 
   const errorBody = (statusCode: number, code: string, requestId: string) => ({ statusCode, code, message: expect.any(String), details: expect.any(Array), requestId });
+
+  function expectSecurityHeaders(headers: Record<string, string | string[] | undefined>): void {
+    expect(headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': expect.stringContaining('max-age='),
+      'content-security-policy': expect.stringContaining("default-src 'self'"),
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'x-dns-prefetch-control': 'off',
+      'x-request-id': expect.any(String),
+    });
+    expect(headers['x-powered-by']).toBeUndefined();
+  }
 
   describe('request content types', () => {
     it.each([
@@ -137,6 +155,64 @@ describe('HTTP edges', () => {
       expect(res.body).toMatchObject({ name: '__proto__ constructor SA', aliases: ['{"__proto__": 1}'] });
       const longer = await postTrader(withKey(trader('PROTO-LONGER'), '"__proto__x": 1')).expect(400);
       expect(longer.body.details).toEqual([{ path: '__proto__x', message: 'is not allowed' }]);
+    });
+  });
+
+  describe('answers produced before the handlers', () => {
+    let server: Server;
+    beforeAll(async () => {
+      server = t.app.getHttpServer() as Server;
+      if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    });
+
+    /** Sends `head` as it is written, for requests an HTTP client will not send, and reads the answer to its end. */
+    function raw(head: string): Promise<{ status: number; headers: Record<string, string>; body: unknown }> {
+      return new Promise((resolve, reject) => {
+        const socket = connect((server.address() as AddressInfo).port, '127.0.0.1', () => socket.end(head));
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const [top, ...rest] = text.split('\r\n\r\n');
+          const [statusLine, ...lines] = top.split('\r\n');
+          const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+          resolve({ status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(rest.join('\r\n')) });
+        });
+      });
+    }
+
+    it.each([
+      ['a lone % in the path', () => t.http.get('/api/v1/%'), 400, 'BAD_REQUEST'],
+      ['a lone % under /health', () => t.http.get('/health/%'), 400, 'BAD_REQUEST'],
+      ['a bad escape in a path parameter', () => t.http.get('/api/v1/traders/%E0%A4%A').auth(t.adminToken, { type: 'bearer' }), 400, 'BAD_REQUEST'],
+      ['an unknown route', () => t.http.get('/api/v1/nothing-here'), 404, 'NOT_FOUND'],
+      ['an unknown route outside the prefix', () => t.http.get('/'), 404, 'NOT_FOUND'],
+      ['a body too large', () => t.http.post(LOGIN).send({ email: 'a@b.c', password: 'x'.repeat(100 * 1024) }), 413, 'PAYLOAD_TOO_LARGE'],
+      ['malformed JSON', () => t.http.post(LOGIN).set('Content-Type', 'application/json').send('{"email": '), 400, 'VALIDATION_FAILED'],
+      ['an unsupported content type', () => t.http.post(LOGIN).set('Content-Type', 'text/plain').send('x'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      ['a __proto__ key', () => t.http.post(LOGIN).set('Content-Type', 'application/json').send('{"__proto__": {}}'), 400, 'VALIDATION_FAILED'],
+    ])('answers %s with the error body, the security headers and the request id', async (_, send, status, code) => {
+      const res = await send().expect(status);
+      expectSecurityHeaders(res.headers);
+      expect(res.body).toEqual(errorBody(status, code, res.headers['x-request-id']));
+    });
+
+    it('echoes a caller\'s request id on a URL the router cannot decode', async () => {
+      const res = await t.http.get('/api/v1/%').set('X-Request-Id', 'edge-bad-url-1').expect(400);
+      expect(res.headers['x-request-id']).toBe('edge-bad-url-1');
+      expect(res.body.requestId).toBe('edge-bad-url-1');
+    });
+
+    it.each([
+      ['headers larger than Node reads', `GET /health/live HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'x'.repeat(32 * 1024)}\r\n\r\n`, 431, 'BAD_REQUEST'],
+      ['a request Node cannot parse', 'GET /health/live HTTP/1.1\r\nHost localhost\r\n\r\n', 400, 'BAD_REQUEST'],
+    ])('answers %s with the error body, the security headers and a request id', async (_, head, status, code) => {
+      const res = await raw(head);
+      expect(res.status).toBe(status);
+      expectSecurityHeaders(res.headers);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.body).toEqual(errorBody(status, code, res.headers['x-request-id']));
     });
   });
 });
