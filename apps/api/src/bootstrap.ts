@@ -2,16 +2,16 @@ import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { UsersService } from '@hgtrace/auth';
 import { loadEnv } from '@hgtrace/config';
 import { migrate } from '@hgtrace/database';
 import { loadReferenceData } from '@hgtrace/reference';
 import { ApiModule } from './api.module.js';
+import { createApiFastifyAdapter } from './http/api-fastify.adapter.js';
 import { recordHttpMetrics } from './http/http-metrics.js';
-import { parseJsonBodies } from './http/json-body.js';
+import { parseRequestBodies } from './http/request-bodies.js';
 import { logRequests } from './http/request-log.js';
 import { requestIdOf } from './http/request-id.js';
 import { setUpOpenApi } from './openapi.js';
@@ -32,7 +32,8 @@ export interface BootstrapOptions {
 export async function bootstrap(options: BootstrapOptions = {}): Promise<INestApplication> {
   const env = loadEnv();
   if (options.migrate !== false) await migrate(env, loadReferenceData);
-  const adapter = new FastifyAdapter({
+  // Answers Fastify gives before any hook runs get the security headers and the request id too (api-fastify.adapter.ts).
+  const adapter = createApiFastifyAdapter({
     trustProxy: 'loopback,linklocal,uniquelocal',
     bodyLimit: env.BODY_LIMIT_BYTES,
     // The id is assigned before anything else runs, so that every error and log line carries it.
@@ -44,14 +45,6 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
     // Paths match whatever their letter case and with a trailing slash, as they did on Express
     // (parameters keep their case).
     routerOptions: { maxParamLength: 16 * 1024, ignoreTrailingSlash: true, caseSensitive: false },
-    // A URL the router cannot decode (a lone '%') is refused before any hook runs, with a body of
-    // Fastify's own: it is given to the exception filter instead (through the error handler Nest
-    // sets). No hook ran, so the request id is echoed here; the security headers of
-    // useSecurityHeaders() are missing from these answers.
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      reply.header('X-Request-Id', request.id);
-      return fastify.errorHandler(error, request, reply);
-    },
   });
   const fastify = adapter.getInstance();
   // The first hook, so that every answer carries it.
@@ -63,9 +56,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<INestAp
   logRequests(fastify);
   // Only JSON bodies are parsed; a CSV upload is streamed to its controller as it comes
   // (imports.controller.ts), and any other type is answered 415.
-  fastify.removeAllContentTypeParsers();
-  parseJsonBodies(fastify, env.BODY_LIMIT_BYTES);
-  fastify.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
+  parseRequestBodies(fastify, env.BODY_LIMIT_BYTES);
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   app.useSecurityHeaders();

@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import busboy from 'busboy';
 import type { FastifyRequest } from 'fastify';
@@ -6,6 +7,7 @@ import { Allow, CurrentActor } from '@hgtrace/auth';
 import { type Actor, DomainError, ValidationFailedError } from '@hgtrace/common';
 import { Env } from '@hgtrace/config';
 import { type ImportView, ImportsService } from '@hgtrace/declarations';
+import { TAKES_MULTIPART } from '../http/request-bodies.js';
 import { uuidParam } from './params.js';
 
 @ApiTags('declarations')
@@ -19,13 +21,14 @@ export class ImportsController {
 
   @Post()
   @HttpCode(202)
+  @RouteConfig(TAKES_MULTIPART)
   @Allow('declarations.write')
   @ApiOperation({ summary: 'Upload a CSV of declarations (one row per item; columns in the README); processed in the background' })
   @ApiConsumes('multipart/form-data')
   @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' } } } })
   @ApiAcceptedResponse({ schema: { example: { id: '6a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b' } } })
   upload(@CurrentActor() actor: Actor, @Req() request: FastifyRequest): Promise<{ id: string }> {
-    // Fastify refuses other types than JSON and multipart (bootstrap.ts); a JSON body is refused here.
+    // Fastify refuses other types than JSON and multipart (request-bodies.ts); a JSON body is refused here.
     if (!/^multipart\/form-data(;|$)/i.test(request.headers['content-type']?.trim() ?? '')) {
       throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the CSV as multipart/form-data, in the field "file"');
     }
@@ -54,7 +57,7 @@ export class ImportsController {
       parser.on('close', () => {
         if (!received) reject(ValidationFailedError.of('file', 'is required (multipart field "file")'));
       });
-      // Fastify leaves a multipart body unread (bootstrap.ts): busboy reads it from the Node request.
+      // Fastify leaves a multipart body unread (request-bodies.ts): busboy reads it from the Node request.
       request.raw.pipe(parser);
     });
   }

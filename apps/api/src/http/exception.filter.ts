@@ -114,7 +114,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
   }
 }
 
-/** A body Fastify's JSON parser could not parse, or that json-body.ts refused. */
+/** A body Fastify's JSON parser could not parse, or that request-bodies.ts refused. */
 function invalidJson(requestId: string | null): ErrorBody {
   return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'The request body is not valid JSON', details: [{ path: '', message: 'is not valid JSON' }], requestId };
 }
