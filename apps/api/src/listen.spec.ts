@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { type Listen, listenOnEveryAddress } from './listen.js';
+import { everyAddressHost, type Listen, listenOnEveryAddress } from './listen.js';
 
 const failure = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
 
@@ -58,5 +58,14 @@ describe('listening on every address', () => {
     } finally {
       await Promise.all(servers.filter((s) => s.listening).map((s) => new Promise((resolve) => s.close(resolve))));
     }
+  });
+
+  it('finds the host to listen on by a throwaway server, which it closes', async () => {
+    const host = await everyAddressHost();
+    expect(['::', '0.0.0.0']).toContain(host);
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve));
+    expect((server.address() as AddressInfo).address).toBe(host);
+    await new Promise((resolve) => server.close(resolve));
   });
 });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+
 /** Listens on `port` at `host`; rejects with the server's error (a Node `ErrnoException`). */
 export type Listen = (port: number, host: string) => Promise<unknown>;
 
@@ -18,4 +20,19 @@ export async function listenOnEveryAddress(listen: Listen, port: number): Promis
     await listen(port, '0.0.0.0');
     return '0.0.0.0';
   }
+}
+
+/**
+ * The host that listens on every address here: '::' on a host with IPv6, '0.0.0.0' on one without,
+ * found by binding a throwaway server on a free port. The api then listens once, on that host: Nest
+ * logs a failed listen as an error, which on a host without IPv6 (a container with it disabled)
+ * would read as a failed start before the fallback succeeded.
+ */
+export function everyAddressHost(): Promise<string> {
+  const probe: Listen = (port, host) =>
+    new Promise((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject).listen(port, host, () => server.close(() => resolve(undefined)));
+    });
+  return listenOnEveryAddress(probe, 0);
 }

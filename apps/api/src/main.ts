@@ -1,11 +1,11 @@
 import { loadEnv } from '@hgtrace/config';
 import { bootstrap } from './bootstrap.js';
-import { listenOnEveryAddress } from './listen.js';
+import { everyAddressHost } from './listen.js';
 
 async function main(): Promise<void> {
   const env = loadEnv();
   const app = await bootstrap();
-  await listenOnEveryAddress((port, host) => app.listen(port, host), env.PORT);
+  await app.listen(env.PORT, await everyAddressHost());
 }
 
 main().catch((error: unknown) => {
