@@ -198,6 +198,29 @@ describe('HTTP edges', () => {
       expect(res.body).toEqual(errorBody(status, code, res.headers['x-request-id']));
     });
 
+    /** The count of answered requests in /metrics for a route label and status (0 when there is none yet). */
+    async function answered(route: string, status: number): Promise<number> {
+      const { text } = await t.http.get('/metrics').expect(200);
+      const line = text.split('\n').find((l) => l.startsWith('hgtrace_http_request_duration_seconds_count{') && l.includes(`route="${route}"`) && l.includes(`status="${status}"`));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    }
+
+    it('counts the answers given before any route is found in the metrics, as every other answer', async () => {
+      const badUrls = await answered('unmatched', 400);
+      await t.http.get('/api/v1/%').expect(400);
+      expect(await answered('unmatched', 400)).toBe(badUrls + 1);
+      // Once each, whichever way the router failed: a bad escape in a parameter of a route it found.
+      const all400 = async () => (await t.http.get('/metrics').expect(200)).text.split('\n')
+        .filter((l) => l.startsWith('hgtrace_http_request_duration_seconds_count{') && l.includes('status="400"'))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      const before = await all400();
+      await t.http.get('/api/v1/traders/%E0%A4%A').auth(t.adminToken, { type: 'bearer' }).expect(400);
+      expect(await all400()).toBe(before + 1);
+      const unreadable = await answered('unparsed', 400);
+      expect((await raw('GET /health/live HTTP/1.1\r\nHost localhost\r\n\r\n')).status).toBe(400);
+      expect(await answered('unparsed', 400)).toBe(unreadable + 1);
+    });
+
     it('echoes a caller\'s request id on a URL the router cannot decode', async () => {
       const res = await t.http.get('/api/v1/%').set('X-Request-Id', 'edge-bad-url-1').expect(400);
       expect(res.headers['x-request-id']).toBe('edge-bad-url-1');

@@ -4,6 +4,8 @@ import type { Socket } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { ErrorBody } from './exception.filter.js';
+import { recordAnswered, recordUnreadable } from './http-metrics.js';
+import { logAnswered, logUnreadable } from './request-log.js';
 
 type SecurityHook = Parameters<FastifyAdapter['registerSecurityHook']>[0];
 type HeaderTarget = Parameters<SecurityHook>[1];
@@ -46,6 +48,11 @@ export function createApiFastifyAdapter(options: FastifyServerOptions): FastifyA
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       adapter.setSecurityHeaders(request, reply.raw);
       reply.header('X-Request-Id', request.id);
+      // No onResponse hook runs for these: logged and timed as the hooks do every other answer.
+      reply.raw.once('finish', () => {
+        recordAnswered(request, reply);
+        logAnswered(request, reply);
+      });
       return adapter.getInstance().errorHandler(error, request, reply);
     },
     clientErrorHandler: (error, socket) => answerClientError(adapter, error, socket),
@@ -76,6 +83,8 @@ function answerClientError(adapter: ApiFastifyAdapter, error: NodeJS.ErrnoExcept
   if (socket.writable) {
     const head = [`HTTP/1.1 ${statusCode} ${STATUS_CODES[statusCode]}`, ...[...headers].map(([name, value]) => `${name}: ${value}`)].join('\r\n');
     socket.write(`${head}\r\n\r\n${json}`);
+    recordUnreadable(statusCode);
+    logUnreadable(statusCode, requestId, error, socket);
   }
   socket.destroy(error);
 }

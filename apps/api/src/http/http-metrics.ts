@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Histogram, register } from 'prom-client';
 
 collectDefaultMetrics({ register });
@@ -16,8 +16,18 @@ const httpDuration = new Histogram({
  */
 export function recordHttpMetrics(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', (request, reply, done) => {
-    const route = request.is404 ? 'unmatched' : (request.routeOptions.url ?? 'unmatched');
-    httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    recordAnswered(request, reply);
     done();
   });
+}
+
+/** Times an answered request (see recordHttpMetrics); also for the answers Fastify gives before any hook runs. */
+export function recordAnswered(request: FastifyRequest, reply: FastifyReply): void {
+  const route = request.is404 ? 'unmatched' : (request.routeOptions?.url ?? 'unmatched');
+  httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+}
+
+/** Counts the answer to a request Node could not read, under the route `unparsed` (its method is not known; it took no time the server measured). */
+export function recordUnreadable(status: number): void {
+  httpDuration.observe({ method: 'unknown', route: 'unparsed', status: String(status) }, 0);
 }

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 
 /** Probes and scrapes, called every few seconds, are not logged. */
@@ -19,13 +20,23 @@ const UNLOGGED = new Set(['/health/live', '/metrics']);
  */
 export function logRequests(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', (request, reply, done) => {
-    const status = reply.statusCode;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    // The logger of nestjs-pino's LoggerModule (api.module.ts): its level, serialisers and redaction.
-    const logger = PinoLogger.root;
-    if (logger?.isLevelEnabled(level) && !UNLOGGED.has(request.url)) {
-      logger[level]({ req: request.raw, res: reply.raw, responseTime: Math.round(reply.elapsedTime) }, 'request completed');
-    }
+    logAnswered(request, reply);
     done();
   });
+}
+
+/** The line of an answered request (see logRequests); also for the answers Fastify gives before any hook runs. */
+export function logAnswered(request: FastifyRequest, reply: FastifyReply): void {
+  const status = reply.statusCode;
+  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  // The logger of nestjs-pino's LoggerModule (api.module.ts): its level, serialisers and redaction.
+  const logger = PinoLogger.root;
+  if (logger?.isLevelEnabled(level) && !UNLOGGED.has(request.url)) {
+    logger[level]({ req: request.raw, res: reply.raw, responseTime: Math.round(reply.elapsedTime) }, 'request completed');
+  }
+}
+
+/** The line of a request Node could not read (no request to log): what was answered, and to whom. */
+export function logUnreadable(status: number, requestId: string, error: NodeJS.ErrnoException, socket: Socket): void {
+  PinoLogger.root?.warn({ requestId, status, error: error.code ?? error.message, remoteAddress: socket.remoteAddress }, 'request not readable');
 }
