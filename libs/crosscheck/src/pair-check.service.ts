@@ -109,19 +109,15 @@ const AFFECTED = preparedStatement('hg_pairs_affected', `WITH d AS (
  * countries, date, containers and HS headings), not read again; $2 and $3 are the date tolerance and the window.
  * Every lookup is a LATERAL per export (OFFSET 0 keeps it one) on the index for it: without them, a
  * planner short of statistics (a table grown since its last ANALYZE) hashes every import of the table.
+ * The imports by attributes are those of the window of many exports at once on a dense route: what
+ * rules one out (its HS headings, the exports its documents tie it to) is looked up once per import
+ * (CTE i), not once per pair.
  */
 const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALIZED (
      SELECT * FROM jsonb_to_recordset($1::jsonb)
-         AS e(id uuid, document text, country character(2), partner_country character(2), date date, containers text[], headings text[]))
-   SELECT e.id AS export_id, d.id AS import_id FROM e
-    CROSS JOIN LATERAL (SELECT d.id FROM declarations d WHERE d.transport_document_key = e.document AND d.flow = 'import' AND d.status <> 'cancelled' OFFSET 0) d
-   UNION
-   SELECT e.id, d.id FROM e
-    CROSS JOIN LATERAL (SELECT c.declaration_id FROM declaration_containers c WHERE c.container_key = ANY (e.containers) OFFSET 0) c
-    JOIN declarations d ON d.id = c.declaration_id
-    WHERE d.flow = 'import' AND d.status <> 'cancelled'
-   UNION
-   SELECT a.export_id, a.import_id FROM (
+         AS e(id uuid, document text, country character(2), partner_country character(2), date date, containers text[], headings text[])),
+   -- The pairs by attributes, then what rules each of their imports out looked up once per import, not once per pair.
+   a AS MATERIALIZED (
      -- By attributes: an undocumented export may be any import in the window; a documented one only an undocumented import.
      SELECT e.id AS export_id, d.id AS import_id, e.headings FROM e
       CROSS JOIN LATERAL (SELECT d.id FROM declarations d
@@ -136,15 +132,28 @@ const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALI
       WHERE e.document IS NOT NULL
         -- An export its document ties to an import at its destination keeps only that import (selectMatches).
         AND NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.document AND t.flow = 'import'
-                           AND t.country = e.partner_country AND t.status <> 'cancelled')) a
-    JOIN declarations d ON d.id = a.import_id
-    WHERE EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (a.headings))
-      -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
-      AND NOT EXISTS (SELECT 1 FROM declarations o WHERE o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled'
-                       AND o.transport_document_key = d.transport_document_key)
-      AND NOT EXISTS (SELECT 1 FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
-                        JOIN declarations o ON o.id = oc.declaration_id
-                       WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled')`);
+                           AND t.country = e.partner_country AND t.status <> 'cancelled')),
+   i AS MATERIALIZED (
+     SELECT d.id,
+            ARRAY(SELECT left(it.hs_code, 4) FROM declaration_items it WHERE it.declaration_id = d.id) AS headings,
+            ARRAY(SELECT o.id FROM declarations o WHERE o.flow = 'export' AND o.status <> 'cancelled' AND o.transport_document_key = d.transport_document_key
+                  UNION ALL
+                  SELECT o.id FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
+                    JOIN declarations o ON o.id = oc.declaration_id
+                   WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.status <> 'cancelled') AS tied
+       FROM (SELECT DISTINCT import_id FROM a) x
+      CROSS JOIN LATERAL (SELECT d.id, d.transport_document_key FROM declarations d WHERE d.id = x.import_id OFFSET 0) d)
+   SELECT e.id AS export_id, d.id AS import_id FROM e
+    CROSS JOIN LATERAL (SELECT d.id FROM declarations d WHERE d.transport_document_key = e.document AND d.flow = 'import' AND d.status <> 'cancelled' OFFSET 0) d
+   UNION
+   SELECT e.id, d.id FROM e
+    CROSS JOIN LATERAL (SELECT c.declaration_id FROM declaration_containers c WHERE c.container_key = ANY (e.containers) OFFSET 0) c
+    JOIN declarations d ON d.id = c.declaration_id
+    WHERE d.flow = 'import' AND d.status <> 'cancelled'
+   UNION
+   SELECT a.export_id, a.import_id FROM a JOIN i ON i.id = a.import_id
+    -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
+    WHERE i.headings && a.headings AND i.tied <@ ARRAY[a.export_id]`);
 
 /**
  * Matching and the pair rules, always from the export's side: for an export, its candidate imports
