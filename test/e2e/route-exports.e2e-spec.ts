@@ -67,6 +67,23 @@ describe('route exports held by a run', () => {
     expect(await read(held, '2026-03-05', '2026-03-25')).toBe(held2);
   });
 
+  it('reads names, dates and masses exactly as stored, whatever the names hold', async () => {
+    // Names may hold anything but NUL: the read joins ids, dates and masses by commas and carries names as JSON.
+    const names = ['Comercial, "Andina" SRL', 'Tab\there\nand a new line', 'Back\\slash \\t not a tab', 'Ñandú Químicos 株式会社 🚢', "O'Brien & Co."];
+    const masses = [0.001, 12.345, 3450, 999999.999, 0.1];
+    const filed = [];
+    for (const [i, name] of names.entries()) {
+      filed.push(await file({ date: `2026-05-0${i + 1}`, trader: { nationalId: `MXN-${i}`, name }, counterparty: { name: names[names.length - 1 - i], country: 'BO' }, items: [{ hsCode: '280540', netMassKg: masses[i], valueUsd: 10 }] }));
+    }
+    const rows = (await RouteExports.once().read(dataSource.manager, [{ country: 'MX', partner: 'BO', from: '2026-05-01', to: '2026-05-31' }])).get('MX|BO')!;
+    const stored = (await t.db.query(`SELECT id, to_char(date, 'YYYY-MM-DD') AS date, trader_name, counterparty_name, total_net_mass_kg::float8 AS kg
+                                        FROM declarations WHERE id = ANY ($1) ORDER BY total_net_mass_kg`, [filed.map((d) => d.id)])).rows;
+    expect(rows).toEqual(stored);
+    expect(rows.map((r) => r.trader_name).sort()).toEqual([...names].sort());
+    // A route without exports in the dates asked for reads as empty.
+    expect((await RouteExports.once().read(dataSource.manager, [{ country: 'MX', partner: 'BO', from: '2027-01-01', to: '2027-01-31' }])).get('MX|BO')).toEqual([]);
+  });
+
   it('once() keeps nothing: each read is of the database as it stands', async () => {
     const once = RouteExports.once();
     const a = await read(once, '2026-04-01', '2026-04-30');

@@ -38,6 +38,25 @@ const RIVAL_SHIPMENTS = preparedStatement('hg_pairs_rival_shipments', `${SHIPMEN
                         AND i.country = d.partner_country AND i.status <> 'cancelled')
    ORDER BY d.date, d.number`);
 
+/** An import whose rivals by attributes exportsAffectedBy looks for, as AFFECTED gives it. */
+interface ContestedImport {
+  country: string;
+  partner: string;
+  date: string;
+  documented: boolean;
+  headings: string[];
+  traderName: string;
+  counterpartyName: string;
+}
+
+/** A row of AFFECTED: an export affected (id), or a contested import with the names of the exports of its route and window. */
+interface AffectedRow {
+  id: string | null;
+  contested: ContestedImport | null;
+  counterparty_names: string[] | null;
+  trader_names: string[] | null;
+}
+
 /** One pair check per export at a time, the locks taken in id order. */
 const LOCK_EXPORTS = preparedStatement('hg_pairs_lock_exports', `SELECT pg_advisory_xact_lock(hashtextextended('export:' || id, 0)) FROM (SELECT unnest($1::uuid[]) AS id ORDER BY 1) ids`);
 
@@ -69,7 +88,17 @@ function lowerBound(list: readonly { kg: number }[], kg: number): number {
   return lo;
 }
 
-/** The exports a change to declarations $1 may affect (see exportsAffectedBy); $2 and $3 are the window and date tolerance. */
+/**
+ * What a change to declarations $1 affects (see exportsAffectedBy), with $2 and $3 the window and date
+ * tolerance: as rows with an `id`, the exports among them, the exports tied by documents to the imports
+ * among them, and the exports matched to those imports; then a row per `contested` import (those among
+ * them that no export's documents claim, and those the tied exports held by attributes) with the
+ * distinct counterparty and trader names of the exports of its route and window that its documents do
+ * not rule out (not both with transport documents). Nothing is looked up per export here: a dense
+ * route's window has thousands of exports but a few hundred names, which rule out most of them, so
+ * exportsAffectedBy compares the names and AFFECTED_RIVALS looks up the rest only for exports with
+ * names alike.
+ */
 const AFFECTED = preparedStatement('hg_pairs_affected', `WITH d AS (
      SELECT d.id, d.flow, d.country, d.partner_country, d.date, d.transport_document_key, d.trader_name, d.counterparty_name,
             ARRAY(SELECT DISTINCT left(i.hs_code, 4) FROM declaration_items i WHERE i.declaration_id = d.id) AS headings
@@ -89,17 +118,40 @@ const AFFECTED = preparedStatement('hg_pairs_affected', `WITH d AS (
      SELECT i.id, i.country, i.partner_country, i.date, i.transport_document_key, i.trader_name, i.counterparty_name,
             ARRAY(SELECT DISTINCT left(it.hs_code, 4) FROM declaration_items it WHERE it.declaration_id = i.id)
        FROM (SELECT DISTINCT id FROM tied) t JOIN matches m ON m.export_id = t.id AND m.basis = 'attributes' JOIN declarations i ON i.id = m.import_id)
-   SELECT d.id, NULL::json AS names FROM d WHERE d.flow = 'export'
+   SELECT d.id, NULL::json AS contested, NULL::json AS counterparty_names, NULL::json AS trader_names FROM d WHERE d.flow = 'export'
    UNION ALL
-   SELECT id, NULL FROM tied
+   SELECT id, NULL, NULL, NULL FROM tied
    UNION ALL
-   SELECT m.export_id, NULL FROM matches m WHERE m.import_id = ANY ($1)
+   SELECT m.export_id, NULL, NULL, NULL FROM matches m WHERE m.import_id = ANY ($1)
    UNION ALL
-   SELECT e.id, json_build_array(e.counterparty_name, e.trader_name, c.trader_name, c.counterparty_name)
-     FROM contested c JOIN declarations e ON e.partner_country = c.country AND e.country = c.partner_country AND e.flow = 'export'
-                                       AND e.date BETWEEN c.date - $2::int AND c.date + $3::int
-    WHERE e.status <> 'cancelled' AND (c.transport_document_key IS NULL OR e.transport_document_key IS NULL)
-      AND EXISTS (SELECT 1 FROM declaration_items ei WHERE ei.declaration_id = e.id AND left(ei.hs_code, 4) = ANY (c.headings))
+   SELECT NULL, json_build_object('country', c.country, 'partner', c.partner_country, 'date', c.date, 'documented', c.transport_document_key IS NOT NULL,
+                                  'headings', c.headings, 'traderName', c.trader_name, 'counterpartyName', c.counterparty_name),
+          e.counterparty_names, e.trader_names
+     FROM contested c
+    CROSS JOIN LATERAL (SELECT json_agg(DISTINCT e.counterparty_name) AS counterparty_names, json_agg(DISTINCT e.trader_name) AS trader_names
+                          FROM declarations e
+                         WHERE e.partner_country = c.country AND e.country = c.partner_country AND e.flow = 'export'
+                           AND e.date BETWEEN c.date - $2::int AND c.date + $3::int AND e.status <> 'cancelled'
+                           AND (c.transport_document_key IS NULL OR e.transport_document_key IS NULL)) e
+    WHERE e.counterparty_names IS NOT NULL`);
+
+/**
+ * The exports that may match contested imports by attributes (see exportsAffectedBy): for each import
+ * of $1 (its route, date, whether it carries a transport document, its HS headings), the exports of
+ * its route and window ($2 and $3 the window and date tolerance) with one of the counterparty or
+ * trader names $1 gives it, not cancelled, not both with transport documents, sharing an HS heading,
+ * and not tied by their transport document to an import at their destination.
+ */
+const AFFECTED_RIVALS = preparedStatement('hg_pairs_affected_rivals', `WITH c AS MATERIALIZED (
+     SELECT * FROM jsonb_to_recordset($1::jsonb)
+         AS c(country character(2), partner character(2), date date, documented boolean, headings text[], counterparties text[], traders text[]))
+   SELECT DISTINCT e.id FROM c
+    CROSS JOIN LATERAL (SELECT e.id, e.partner_country, e.transport_document_key FROM declarations e
+                         WHERE e.partner_country = c.country AND e.country = c.partner AND e.flow = 'export'
+                           AND e.date BETWEEN c.date - $2::int AND c.date + $3::int AND e.status <> 'cancelled'
+                           AND (NOT c.documented OR e.transport_document_key IS NULL)
+                           AND (e.counterparty_name = ANY (c.counterparties) OR e.trader_name = ANY (c.traders)) OFFSET 0) e
+    WHERE EXISTS (SELECT 1 FROM declaration_items ei WHERE ei.declaration_id = e.id AND left(ei.hs_code, 4) = ANY (c.headings))
       AND (e.transport_document_key IS NULL
            OR NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.transport_document_key AND t.flow = 'import'
                              AND t.country = e.partner_country AND t.status <> 'cancelled'))`);
@@ -109,19 +161,15 @@ const AFFECTED = preparedStatement('hg_pairs_affected', `WITH d AS (
  * countries, date, containers and HS headings), not read again; $2 and $3 are the date tolerance and the window.
  * Every lookup is a LATERAL per export (OFFSET 0 keeps it one) on the index for it: without them, a
  * planner short of statistics (a table grown since its last ANALYZE) hashes every import of the table.
+ * The imports by attributes are those of the window of many exports at once on a dense route: what
+ * rules one out (its HS headings, the exports its documents tie it to) is looked up once per import
+ * (CTE i), not once per pair.
  */
 const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALIZED (
      SELECT * FROM jsonb_to_recordset($1::jsonb)
-         AS e(id uuid, document text, country character(2), partner_country character(2), date date, containers text[], headings text[]))
-   SELECT e.id AS export_id, d.id AS import_id FROM e
-    CROSS JOIN LATERAL (SELECT d.id FROM declarations d WHERE d.transport_document_key = e.document AND d.flow = 'import' AND d.status <> 'cancelled' OFFSET 0) d
-   UNION
-   SELECT e.id, d.id FROM e
-    CROSS JOIN LATERAL (SELECT c.declaration_id FROM declaration_containers c WHERE c.container_key = ANY (e.containers) OFFSET 0) c
-    JOIN declarations d ON d.id = c.declaration_id
-    WHERE d.flow = 'import' AND d.status <> 'cancelled'
-   UNION
-   SELECT a.export_id, a.import_id FROM (
+         AS e(id uuid, document text, country character(2), partner_country character(2), date date, containers text[], headings text[])),
+   -- The pairs by attributes, then what rules each of their imports out looked up once per import, not once per pair.
+   a AS MATERIALIZED (
      -- By attributes: an undocumented export may be any import in the window; a documented one only an undocumented import.
      SELECT e.id AS export_id, d.id AS import_id, e.headings FROM e
       CROSS JOIN LATERAL (SELECT d.id FROM declarations d
@@ -136,15 +184,28 @@ const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALI
       WHERE e.document IS NOT NULL
         -- An export its document ties to an import at its destination keeps only that import (selectMatches).
         AND NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.document AND t.flow = 'import'
-                           AND t.country = e.partner_country AND t.status <> 'cancelled')) a
-    JOIN declarations d ON d.id = a.import_id
-    WHERE EXISTS (SELECT 1 FROM declaration_items i WHERE i.declaration_id = d.id AND left(i.hs_code, 4) = ANY (a.headings))
-      -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
-      AND NOT EXISTS (SELECT 1 FROM declarations o WHERE o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled'
-                       AND o.transport_document_key = d.transport_document_key)
-      AND NOT EXISTS (SELECT 1 FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
-                        JOIN declarations o ON o.id = oc.declaration_id
-                       WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.id <> a.export_id AND o.status <> 'cancelled')`);
+                           AND t.country = e.partner_country AND t.status <> 'cancelled')),
+   i AS MATERIALIZED (
+     SELECT d.id,
+            ARRAY(SELECT left(it.hs_code, 4) FROM declaration_items it WHERE it.declaration_id = d.id) AS headings,
+            ARRAY(SELECT o.id FROM declarations o WHERE o.flow = 'export' AND o.status <> 'cancelled' AND o.transport_document_key = d.transport_document_key
+                  UNION ALL
+                  SELECT o.id FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
+                    JOIN declarations o ON o.id = oc.declaration_id
+                   WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.status <> 'cancelled') AS tied
+       FROM (SELECT DISTINCT import_id FROM a) x
+      CROSS JOIN LATERAL (SELECT d.id, d.transport_document_key FROM declarations d WHERE d.id = x.import_id OFFSET 0) d)
+   SELECT e.id AS export_id, d.id AS import_id FROM e
+    CROSS JOIN LATERAL (SELECT d.id FROM declarations d WHERE d.transport_document_key = e.document AND d.flow = 'import' AND d.status <> 'cancelled' OFFSET 0) d
+   UNION
+   SELECT e.id, d.id FROM e
+    CROSS JOIN LATERAL (SELECT c.declaration_id FROM declaration_containers c WHERE c.container_key = ANY (e.containers) OFFSET 0) c
+    JOIN declarations d ON d.id = c.declaration_id
+    WHERE d.flow = 'import' AND d.status <> 'cancelled'
+   UNION
+   SELECT a.export_id, a.import_id FROM a JOIN i ON i.id = a.import_id
+    -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
+    WHERE i.headings && a.headings AND i.tied <@ ARRAY[a.export_id]`);
 
 /**
  * Matching and the pair rules, always from the export's side: for an export, its candidate imports
@@ -189,14 +250,24 @@ export class PairCheckService {
    */
   async exportsAffectedBy(manager: EntityManager, declarationIds: string[]): Promise<string[]> {
     if (declarationIds.length === 0) return [];
-    const rows = await queryPrepared<{ id: string; names: [string, string, string, string] | null }[]>(
-      manager,
-      AFFECTED,
-      [declarationIds, this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS],
-    );
+    const window = [this.env.MATCH_WINDOW_DAYS, this.env.DATE_TOLERANCE_DAYS];
+    const rows = await queryPrepared<AffectedRow[]>(manager, AFFECTED, [declarationIds, ...window]);
     const alike = this.env.COUNTERPARTY_SIMILARITY * AFFECTED_NAME_MARGIN;
-    const affected = rows.filter(({ names }) => names === null || Math.max(nameSimilarity(names[0], names[2]), nameSimilarity(names[1], names[3])) >= alike);
-    return [...new Set(affected.map((r) => r.id))].sort();
+    const affected = new Set<string>();
+    const rivals: (Omit<ContestedImport, 'traderName' | 'counterpartyName'> & { counterparties: string[]; traders: string[] })[] = [];
+    for (const row of rows) {
+      if (row.id !== null) {
+        affected.add(row.id);
+        continue;
+      }
+      // An export's names are alike the import's when its counterparty is alike the importer or its trader alike the import's counterparty.
+      const { traderName, counterpartyName, ...c } = row.contested!;
+      const counterparties = row.counterparty_names!.filter((name) => nameSimilarity(name, traderName) >= alike);
+      const traders = row.trader_names!.filter((name) => nameSimilarity(name, counterpartyName) >= alike);
+      if (counterparties.length > 0 || traders.length > 0) rivals.push({ ...c, counterparties, traders });
+    }
+    if (rivals.length > 0) for (const { id } of await queryPrepared<{ id: string }[]>(manager, AFFECTED_RIVALS, [JSON.stringify(rivals), ...window])) affected.add(id);
+    return [...affected].sort();
   }
 
   /** Matches one export and reconciles its matches and pair flags. Call within a transaction. */
