@@ -157,11 +157,19 @@ export interface FactsRequest {
  * the run reads them again, and every chunk judges against the same registries and totals.
  */
 export interface RegistrySnapshot {
+  /** The registries' version when they were read (migration RegistryVersion). */
+  version: string;
   registered: Set<string>;
   licencesOfTrader: Map<string, SnapshotLicenceRow[]>;
   licenceByNumber: Map<string, SnapshotLicenceRow>;
   consentsOfPair: Map<string, ConsentRow[]>;
   referencedBy: Map<string, ConsentRow[]>;
+}
+
+/** Kg used within their validity under licences, and drawn from consents, by licence or consent id: read apart from a snapshot of the registries. */
+export interface UsedQuantities {
+  licences: Map<string, number>;
+  consents: Map<string, number>;
 }
 
 /** What a stored declaration itself counts: kg against licences (dated within their validity) and drawn from consents. */
@@ -187,6 +195,8 @@ interface RegistryIndex {
   referencedBy: Map<string, ConsentRow[]>;
   /** Kg used under a licence within its validity, all declarations. */
   total: (licence: LicenceRow) => number;
+  /** Kg drawn from a consent, all declarations. */
+  consentTotal: (consent: ConsentRow) => number;
   /** Kg each declaration itself counts against a licence, and draws from a consent, by declaration id then licence or consent id. */
   ownUsage: Map<string, Map<string, number>>;
   ownDraw: Map<string, Map<string, number>>;
@@ -194,6 +204,7 @@ interface RegistryIndex {
 
 /** Every trader, licence and consent, in the orders the facts statement aggregates them in. */
 const SNAPSHOT_SQL = `SELECT
+     (SELECT version::text FROM registry_version) AS version,
      (SELECT coalesce(json_agg(json_build_object('country', t.country, 'national_id', t.national_id)), '[]') FROM traders t) AS traders,
      (SELECT coalesce(json_agg(x ORDER BY x.valid_to DESC, x.number), '[]') FROM (${LICENCE_SELECT.replace('SELECT l.id,', 'SELECT t.country AS trader_country, l.id,')}) x) AS licences,
      (SELECT coalesce(json_agg(x ORDER BY x.valid_from, x.created_at, x.id), '[]') FROM (${CONSENT_SELECT}) x) AS consents,
@@ -226,6 +237,7 @@ export class ComplianceFactsService {
     const [rows] = await manager.query(SNAPSHOT_SQL);
     const licences = rows.licences as SnapshotLicenceRow[];
     return {
+      version: rows.version,
       registered: new Set((rows.traders as { country: string; national_id: string }[]).map((t) => `${t.country}:${t.national_id}`)),
       licencesOfTrader: groupBy(licences, (r) => `${r.country}:${r.trader_national_id}`),
       licenceByNumber: new Map(licences.map((r) => [`${r.country}:${r.number}`, r])),
@@ -276,6 +288,7 @@ export class ComplianceFactsService {
       consentsOfPair: groupBy(facts.consents as ConsentRow[], (r) => pairKey(r.exporting_country, r.importing_country)),
       referencedBy: groupBy(facts.referenced as ConsentRow[], (r) => r.reference),
       total: (licence) => Number(licence.used_in_validity),
+      consentTotal: (consent) => Number(consent.used_total),
       ownUsage: byDeclaration(ownUsageRows.map((u) => [u.declaration_id, u.licence_id, Number(u.used)])),
       ownDraw: byDeclaration(ownDrawRows.map((d) => [d.declaration_id, d.consent_id, Number(d.drawn_kg)])),
     });
@@ -287,7 +300,7 @@ export class ComplianceFactsService {
    * the same registries, without a statement. As the chunk's statement does, a trader's licences are
    * those of the types the chunk's mercury and compound declarations of that trader are filed under.
    */
-  factsFromSnapshot(snapshot: RegistrySnapshot, requests: SnapshotRequest[]): ComplianceFacts[] {
+  factsFromSnapshot(snapshot: RegistrySnapshot, requests: SnapshotRequest[], used?: UsedQuantities): ComplianceFacts[] {
     if (requests.length === 0) return [];
     // One declaration is asked for with its trader's licences of its flow in any case, as the
     // single-declaration statement (FACTS_OF_ONE) does.
@@ -312,10 +325,26 @@ export class ComplianceFactsService {
       citedByNumber: snapshot.licenceByNumber,
       consentsOfPair: snapshot.consentsOfPair,
       referencedBy: snapshot.referencedBy,
-      total: (licence) => Number(licence.used_in_validity),
+      // The used quantities read with the snapshot, or read since for the licences and consents at hand (verify).
+      total: used ? (licence) => used.licences.get(licence.id)! : (licence) => Number(licence.used_in_validity),
+      consentTotal: used ? (consent) => used.consents.get(consent.id)! : (consent) => Number(consent.used_total),
       ownUsage: byDeclaration(requests.flatMap((r) => r.own.licences.map((u): [string, string, number] => [r.declarationId, u.licenceId, Number(u.kg)]))),
       ownDraw: byDeclaration(requests.flatMap((r) => r.own.consents.map((d): [string, string, number] => [r.declarationId, d.consentId, Number(d.kg)]))),
     });
+  }
+
+  /**
+   * The licences and consents whose used quantities the facts of `content` would count, as
+   * {@link factsFromSnapshot} finds them in `snapshot` (a few more, never fewer): its trader's
+   * licences, the licence it cites, the consents between its two countries and those of the
+   * reference it cites.
+   */
+  countedBy(snapshot: RegistrySnapshot, content: DeclarationContent): { licenceIds: string[]; consentIds: string[] } {
+    const licences = [...(snapshot.licencesOfTrader.get(`${content.country}:${content.trader.nationalId}`) ?? [])];
+    const cited = content.licenceNumber ? snapshot.licenceByNumber.get(`${content.country}:${content.licenceNumber}`) : undefined;
+    if (cited) licences.push(cited);
+    const consents = [...(snapshot.consentsOfPair.get(pairKey(content.country, content.partnerCountry)) ?? []), ...(content.consentReference ? (snapshot.referencedBy.get(content.consentReference) ?? []) : [])];
+    return { licenceIds: [...new Set(licences.map((l) => l.id))], consentIds: [...new Set(consents.map((c) => c.id))] };
   }
 
   /** The declarations of `contents` whose licences the licence rules look at: those with mercury or compound items. */
@@ -324,7 +353,7 @@ export class ComplianceFactsService {
   }
 
   private assemble(requests: { content: DeclarationContent; declarationId: string | null }[], index: RegistryIndex): ComplianceFacts[] {
-    const { registered, citedByNumber, consentsOfPair, referencedBy, total, ownUsage, ownDraw } = index;
+    const { registered, citedByNumber, consentsOfPair, referencedBy, total, consentTotal, ownUsage, ownDraw } = index;
     // Quantities are numeric(…, 3) in kg: subtract in grams so that no float residue tips a ceiling.
     const kgMinus = (total: number, own: number) => (Math.round(total * 1000) - Math.round(own * 1000)) / 1000;
 
@@ -332,7 +361,7 @@ export class ComplianceFactsService {
       const ownLicences = declarationId ? ownUsage.get(declarationId) : undefined;
       const ownConsents = declarationId ? ownDraw.get(declarationId) : undefined;
       const licence = (r: LicenceRow) => toLicenceFacts(r, content.date, kgMinus(total(r), ownLicences?.get(r.id) ?? 0));
-      const consent = (r: ConsentRow) => toConsentFacts(r, kgMinus(Number(r.used_total), ownConsents?.get(r.id) ?? 0));
+      const consent = (r: ConsentRow) => toConsentFacts(r, kgMinus(consentTotal(r), ownConsents?.get(r.id) ?? 0));
       const between = (r: ConsentRow) => isBetween(r.exporting_country, content) && isBetween(r.importing_country, content);
       const citedLicence = content.licenceNumber ? citedByNumber.get(`${content.country}:${content.licenceNumber}`) : undefined;
       // A reference may exist between several pairs: the one between these two countries first, then the oldest.

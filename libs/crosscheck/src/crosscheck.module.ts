@@ -7,10 +7,11 @@ import { ComplianceFactsService } from './compliance-facts.service.js';
 import { ComtradeService } from './comtrade.service.js';
 import { StatisticsService } from './statistics.service.js';
 import { VerifyService } from './verify.service.js';
+import { VerifyRegistry } from './verify-registry.js';
 
 @Module({
   imports: [FlagsModule],
-  providers: [ComplianceFactsService, VerifyService, CheckService, PairCheckService, RunsService, StatisticsService, ComtradeService],
-  exports: [ComplianceFactsService, VerifyService, CheckService, PairCheckService, RunsService, StatisticsService, ComtradeService],
+  providers: [ComplianceFactsService, VerifyRegistry, VerifyService, CheckService, PairCheckService, RunsService, StatisticsService, ComtradeService],
+  exports: [ComplianceFactsService, VerifyRegistry, VerifyService, CheckService, PairCheckService, RunsService, StatisticsService, ComtradeService],
 })
 export class CrosscheckModule {}

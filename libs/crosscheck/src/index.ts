@@ -2,6 +2,7 @@ export { RULE_CODES, SEVERITIES, laneOf, type Lane, type RuleCode, type Severity
 export * from './compliance/index.js';
 export * from './compliance-facts.service.js';
 export * from './verify.service.js';
+export * from './verify-registry.js';
 export * from './check.service.js';
 export * from './pair-check.service.js';
 export * from './runs.service.js';

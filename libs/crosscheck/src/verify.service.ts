@@ -3,6 +3,7 @@ import { ensureCanActIn } from '@hgtrace/auth';
 import type { Actor } from '@hgtrace/common';
 import { type ComplianceFacts, consentUsed, evaluateCompliance, type Finding, licenceUsedFor } from './compliance/index.js';
 import { ComplianceFactsService, type DeclarationContent } from './compliance-facts.service.js';
+import { VerifyRegistry } from './verify-registry.js';
 import { type Lane, laneOf } from '@hgtrace/common';
 
 export interface Verdict {
@@ -17,11 +18,15 @@ export interface Verdict {
 /** The customs officer's instant verdict: the compliance rules on a declaration that is not stored. */
 @Injectable()
 export class VerifyService {
-  constructor(private readonly facts: ComplianceFactsService) {}
+  constructor(
+    private readonly facts: ComplianceFactsService,
+    private readonly registry: VerifyRegistry,
+  ) {}
 
   async verify(actor: Actor, content: DeclarationContent): Promise<Verdict> {
     ensureCanActIn(actor, content.country, 'verify declarations');
-    const facts = await this.facts.gather(content);
+    // From the registries held in memory while they are unchanged (one small statement), or else read whole.
+    const facts = (await this.registry.factsOf(content)) ?? (await this.facts.gather(content));
     return verdictOf(facts);
   }
 }

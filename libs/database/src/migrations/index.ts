@@ -14,6 +14,7 @@ import { LicenceUsageTotals1764650000000 } from './1764650000000-LicenceUsageTot
 import { AuthChangeNotify1764700000000 } from './1764700000000-AuthChangeNotify.js';
 import { DeclarationsFillfactor1764800000000 } from './1764800000000-DeclarationsFillfactor.js';
 import { ExportRouteGenerations1764900000000 } from './1764900000000-ExportRouteGenerations.js';
+import { RegistryVersion1765000000000 } from './1765000000000-RegistryVersion.js';
 
 /** Every migration, in order. A migration is never edited once it has landed: add a new one. */
-export const MIGRATIONS = [Platform1763769600000, Registry1763856000000, Declarations1763942400000, Imports1764028800000, Flags1764115200000, CrosscheckRuns1764201600000, Mirror1764288000000, UndocumentedIndexes1764374400000, AuditHeadOncePerStatement1764460800000, LicenceUsageInValidity1764600000000, RunSlices1764600000010, AuditChainLean1764600000100, LicenceUsageTotals1764650000000, AuthChangeNotify1764700000000, DeclarationsFillfactor1764800000000, ExportRouteGenerations1764900000000];
+export const MIGRATIONS = [Platform1763769600000, Registry1763856000000, Declarations1763942400000, Imports1764028800000, Flags1764115200000, CrosscheckRuns1764201600000, Mirror1764288000000, UndocumentedIndexes1764374400000, AuditHeadOncePerStatement1764460800000, LicenceUsageInValidity1764600000000, RunSlices1764600000010, AuditChainLean1764600000100, LicenceUsageTotals1764650000000, AuthChangeNotify1764700000000, DeclarationsFillfactor1764800000000, ExportRouteGenerations1764900000000, RegistryVersion1765000000000];
