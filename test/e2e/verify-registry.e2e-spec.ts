@@ -75,11 +75,13 @@ describe('verify from the registries held in memory', () => {
     const c = content('A-1', { consentReference: 'BO-5000' });
     const before = verdictOf(await held(c));
     const at = await version();
-    await requestAs(t, officer, 'post', '/api/v1/declarations', content('A-1', { number: 'MX-A-MORE', items: [{ hsCode: '280540', netMassKg: 500, valueUsd: 25_000 }] })).expect(201);
+    // Counted against the licence and drawn from the consent.
+    await requestAs(t, officer, 'post', '/api/v1/declarations', content('A-1', { number: 'MX-A-MORE', consentReference: 'BO-5000', items: [{ hsCode: '280540', netMassKg: 500, valueUsd: 25_000 }] })).expect(201);
     expect(await version()).toBe(at);
     const after = await registry.factsOf(c);
     expect(after).not.toBeNull();
     expect(verdictOf(after!).licence!.usedByOthersKg).toBe(before.licence!.usedByOthersKg + 500);
+    expect(verdictOf(after!).consent!.remainingKg).toBe(before.consent!.remainingKg! - 500);
     expect(verdictOf(after!)).toEqual(verdictOf(await facts.gather(c)));
   });
 
