@@ -38,6 +38,15 @@ const RIVAL_SHIPMENTS = preparedStatement('hg_pairs_rival_shipments', `${SHIPMEN
                         AND i.country = d.partner_country AND i.status <> 'cancelled')
    ORDER BY d.date, d.number`);
 
+/** A row of CANDIDATES: a candidate import of an export, found by its documents, or by attributes with the import's names. */
+interface CandidateRow {
+  export_id: string;
+  import_id: string;
+  documents: boolean;
+  trader_name: string | null;
+  counterparty_name: string | null;
+}
+
 /** An import whose rivals by attributes exportsAffectedBy looks for, as AFFECTED gives it. */
 interface ContestedImport {
   country: string;
@@ -75,6 +84,36 @@ const WRITE_MATCHES = preparedStatement('hg_pairs_write_matches', `WITH found AS
    SELECT "exportId", "importId", basis, score FROM found ORDER BY 1, 2
    ON CONFLICT (export_id, import_id) DO UPDATE SET basis = EXCLUDED.basis, score = EXCLUDED.score
     WHERE (matches.basis, matches.score) IS DISTINCT FROM (EXCLUDED.basis, EXCLUDED.score)`);
+
+/**
+ * Whether one name is alike another (nameSimilarity at least a threshold), for the attribute
+ * assignment's walks: a route's exports repeat a few thousand names and its imports' names recur
+ * from one chunk of a run to the next, so the answers are kept per pair of names as given, in a map
+ * per name, until there are `limit` of them (then forgotten, so memory stays flat).
+ */
+class AlikeNames {
+  private readonly known = new Map<string, Map<string, boolean>>();
+  private size = 0;
+  private threshold = NaN;
+
+  constructor(private readonly limit = 300_000) {}
+
+  alike(name: string, other: string, threshold: number): boolean {
+    if (threshold !== this.threshold || this.size >= this.limit) {
+      this.known.clear();
+      this.size = 0;
+      this.threshold = threshold;
+    }
+    let answers = this.known.get(other);
+    if (!answers) this.known.set(other, (answers = new Map()));
+    let yes = answers.get(name);
+    if (yes === undefined) {
+      answers.set(name, (yes = nameSimilarity(name, other) >= threshold));
+      this.size++;
+    }
+    return yes;
+  }
+}
 
 /** The index of the first of `list` (sorted by kg) weighing at least `kg`. */
 function lowerBound(list: readonly { kg: number }[], kg: number): number {
@@ -163,7 +202,9 @@ const AFFECTED_RIVALS = preparedStatement('hg_pairs_affected_rivals', `WITH c AS
  * planner short of statistics (a table grown since its last ANALYZE) hashes every import of the table.
  * The imports by attributes are those of the window of many exports at once on a dense route: what
  * rules one out (its HS headings, the exports its documents tie it to) is looked up once per import
- * (CTE i), not once per pair.
+ * (CTE i), not once per pair. A pair says whether documents found it (`documents`); one found only
+ * by attributes carries the import's names, so that candidatesOf loads only the imports whose names
+ * are alike (on a dense route, about a third of them).
  */
 const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALIZED (
      SELECT * FROM jsonb_to_recordset($1::jsonb)
@@ -186,7 +227,7 @@ const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALI
         AND NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.document AND t.flow = 'import'
                            AND t.country = e.partner_country AND t.status <> 'cancelled')),
    i AS MATERIALIZED (
-     SELECT d.id,
+     SELECT d.id, d.trader_name, d.counterparty_name,
             ARRAY(SELECT left(it.hs_code, 4) FROM declaration_items it WHERE it.declaration_id = d.id) AS headings,
             ARRAY(SELECT o.id FROM declarations o WHERE o.flow = 'export' AND o.status <> 'cancelled' AND o.transport_document_key = d.transport_document_key
                   UNION ALL
@@ -194,16 +235,16 @@ const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALI
                     JOIN declarations o ON o.id = oc.declaration_id
                    WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.status <> 'cancelled') AS tied
        FROM (SELECT DISTINCT import_id FROM a) x
-      CROSS JOIN LATERAL (SELECT d.id, d.transport_document_key FROM declarations d WHERE d.id = x.import_id OFFSET 0) d)
-   SELECT e.id AS export_id, d.id AS import_id FROM e
+      CROSS JOIN LATERAL (SELECT d.id, d.transport_document_key, d.trader_name, d.counterparty_name FROM declarations d WHERE d.id = x.import_id OFFSET 0) d)
+   SELECT e.id AS export_id, d.id AS import_id, true AS documents, NULL AS trader_name, NULL AS counterparty_name FROM e
     CROSS JOIN LATERAL (SELECT d.id FROM declarations d WHERE d.transport_document_key = e.document AND d.flow = 'import' AND d.status <> 'cancelled' OFFSET 0) d
    UNION
-   SELECT e.id, d.id FROM e
+   SELECT e.id, d.id, true, NULL, NULL FROM e
     CROSS JOIN LATERAL (SELECT c.declaration_id FROM declaration_containers c WHERE c.container_key = ANY (e.containers) OFFSET 0) c
     JOIN declarations d ON d.id = c.declaration_id
     WHERE d.flow = 'import' AND d.status <> 'cancelled'
    UNION
-   SELECT a.export_id, a.import_id FROM a JOIN i ON i.id = a.import_id
+   SELECT a.export_id, a.import_id, false, i.trader_name, i.counterparty_name FROM a JOIN i ON i.id = a.import_id
     -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
     WHERE i.headings && a.headings AND i.tied <@ ARRAY[a.export_id]`);
 
@@ -216,6 +257,9 @@ const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALI
  */
 @Injectable()
 export class PairCheckService {
+  /** Whether names are alike, kept from one check to the next (see AlikeNames). */
+  private readonly alikeNames = new AlikeNames();
+
   constructor(
     private readonly env: Env,
     private readonly flags: FlagsService,
@@ -339,14 +383,23 @@ export class PairCheckService {
       containers: e.containerKeys,
       headings: [...new Set(e.items.map((i) => i.hsCode.slice(0, 4)))],
     }));
-    const pairs = await queryPrepared<{ export_id: string; import_id: string }[]>(manager, CANDIDATES, [JSON.stringify(facts), this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS]);
-    const imports = new Map((await this.load(manager, [...new Set(pairs.map((p) => p.import_id))])).map((i) => [i.id, i]));
-    const byExport = new Map<string, ShipmentFacts[]>();
-    for (const { export_id, import_id } of pairs) {
-      const list = byExport.get(export_id);
-      if (list) list.push(imports.get(import_id)!);
-      else byExport.set(export_id, [imports.get(import_id)!]);
+    const rows = await queryPrepared<CandidateRow[]>(manager, CANDIDATES, [JSON.stringify(facts), this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS]);
+    // A pair found only by attributes is a match only with names alike (attributesMatch): the others are not loaded.
+    const byId = new Map(exports.map((e) => [e.id, e]));
+    const similarity = this.env.COUNTERPARTY_SIMILARITY;
+    const wanted = new Map<string, Set<string>>();
+    for (const row of rows) {
+      if (!row.documents) {
+        const exp = byId.get(row.export_id)!;
+        if (Math.max(nameSimilarity(exp.counterpartyName, row.trader_name!), nameSimilarity(exp.traderName, row.counterparty_name!)) < similarity) continue;
+      }
+      const set = wanted.get(row.export_id);
+      if (set) set.add(row.import_id);
+      else wanted.set(row.export_id, new Set([row.import_id]));
     }
+    const imports = new Map((await this.load(manager, [...new Set([...wanted.values()].flatMap((set) => [...set]))])).map((i) => [i.id, i]));
+    const byExport = new Map<string, ShipmentFacts[]>();
+    for (const [exportId, set] of wanted) byExport.set(exportId, [...set].map((id) => imports.get(id)!));
     // The order the single-export query gave: by date, then number.
     for (const list of byExport.values()) list.sort((a, b) => (a.date === b.date ? (a.number < b.number ? -1 : a.number > b.number ? 1 : 0) : a.date < b.date ? -1 : 1));
     return byExport;
@@ -364,8 +417,8 @@ export class PairCheckService {
    * closeness of the masses: an import is mostly taken by the first exports that fit it, and the
    * export is settled long before the rest would come. So the route's exports are read once, without
    * any lookup per row (date, names and mass; RouteExports), and for each import walked outwards from its mass, up
-   * and down; those of its window with names alike its own are verified (RIVAL_SHIPMENTS, a few at a
-   * time, for all the imports at once) only as far as assignLazily needs them to settle the exports.
+   * and down; those of its window with names alike its own are verified (RIVAL_SHIPMENTS: in each round
+   * those within the misfits it is blocked at, for all the imports at once) only as far as assignLazily needs them to settle the exports.
    */
   private async attributeAssignments(
     manager: EntityManager,
@@ -413,15 +466,7 @@ export class PairCheckService {
       }),
     );
     type Walk = typeof walks extends Map<string, infer W> ? W : never;
-    // A route's exports repeat the same few hundred names: whether one is alike an import's name is worked out once per batch.
-    const similar = new Map<string, Map<string, boolean>>();
-    const alikeName = (name: string, other: string) => {
-      let known = similar.get(other);
-      if (!known) similar.set(other, (known = new Map()));
-      let yes = known.get(name);
-      if (yes === undefined) known.set(name, (yes = nameSimilarity(name, other) >= options.counterpartySimilarity));
-      return yes;
-    };
+    const alikeName = (name: string, other: string) => this.alikeNames.alike(name, other, options.counterpartySimilarity);
     const alike = (walk: Walk, at: number) => {
       if (walk.alike[at] === 0) {
         const row = walk.list[at];
@@ -431,41 +476,49 @@ export class PairCheckService {
       }
       return walk.alike[at] === 1;
     };
-    /** The least misfit an export not yet walked past on this side could have with the import (Infinity past the end). */
-    const unseen = (walk: Walk, side: Walk['sides'][number]) => {
-      if (side.at < 0 || side.at >= walk.list.length) return Infinity;
-      const kg = walk.list[side.at].kg;
+    /** The least misfit an export at `at` or beyond it, walking by `step`, could have with the import (Infinity past the end). */
+    const unseenFrom = (walk: Walk, at: number, step: number) => {
+      if (at < 0 || at >= walk.list.length) return Infinity;
+      const kg = walk.list[at].kg;
       // One of no mass is weighed as if of 1 kg (totalNetMassKg(exp) || 1; there should be none): down to those, anything goes.
-      if (!(walk.list[0].kg > 0) && side.step === -1) return 0;
-      const misfit = side.step === 1 ? Math.max(0, (kg - walk.contest.kg) / kg) : Math.max(0, (walk.contest.kg - kg) / kg);
+      if (!(walk.list[0].kg > 0) && step === -1) return 0;
+      const misfit = step === 1 ? Math.max(0, (kg - walk.contest.kg) / kg) : Math.max(0, (walk.contest.kg - kg) / kg);
       // The route's masses are the exact totals, the pairs' the items summed in floating point: some slack.
       return misfit * (1 - 1e-9) - 1e-9;
     };
+    const unseen = (walk: Walk, side: Walk['sides'][number]) => unseenFrom(walk, side.at, side.step);
     const unseenMisfit = (walk: Walk) => Math.min(...walk.sides.map((side) => unseen(walk, side)));
-    /** Walks the import's sides until no export not walked past can fit it within `misfit`; returns those to verify first (none once done). */
-    const advance = (walk: Walk, misfit: number, ahead: number): string[] => {
+    /** Whether the export at `at` is one to verify and weigh: of the import's window with names alike, or of no mass. */
+    const wantedAt = (walk: Walk, at: number) => !(walk.list[at].kg > 0) || alike(walk, at);
+    /**
+     * Walks the import's sides until no export not walked past can fit it within `misfit`. Returns the
+     * exports it must verify before it can go on (none once done): every one its sides still need
+     * within `misfit`, all in one round. (Verifying a few beyond, in case a later round asks for them,
+     * saved no rounds on the bench's dense routes and loaded twice as many.)
+     */
+    const advance = (walk: Walk, misfit: number): string[] => {
+      const wanted: string[] = [];
       for (const side of walk.sides) {
         while (!(unseen(walk, side) > misfit)) {
           const row = walk.list[side.at];
-          if (row.kg > 0 && !alike(walk, side.at)) {
+          if (!wantedAt(walk, side.at)) {
             side.at += side.step;
             continue;
           }
           if (!facts.has(row.id)) {
-            const wanted: string[] = [];
-            for (let i = side.at; i >= 0 && i < walk.list.length && wanted.length < ahead; i += side.step) if (!facts.has(walk.list[i].id) && (!(walk.list[i].kg > 0) || alike(walk, i))) wanted.push(walk.list[i].id);
-            return wanted;
+            for (let i = side.at; !(unseenFrom(walk, i, side.step) > misfit); i += side.step) if (!facts.has(walk.list[i].id) && wantedAt(walk, i)) wanted.push(walk.list[i].id);
+            break;
           }
           const rival = facts.get(row.id);
           if (rival && !documented(rival.id) && matchBasis(rival, walk.contest.imp, options) === 'attributes') walk.pairs.push(attributePair(rival, walk.contest.imp));
           side.at += side.step;
         }
       }
-      walk.pairs.sort(compareAttributePairs);
-      return [];
+      if (wanted.length === 0) walk.pairs.sort(compareAttributePairs);
+      return wanted;
     };
     let pending = contested;
-    for (let round = 0; pending.length > 0; round++) {
+    while (pending.length > 0) {
       const blocked = new Map<string, number>();
       const unsettled: typeof pending = [];
       for (const entry of pending) {
@@ -482,7 +535,7 @@ export class PairCheckService {
       }
       pending = unsettled;
       const wanted = new Set<string>();
-      for (const [id, misfit] of blocked) for (const rowId of advance(walks.get(id)!, misfit, 8 * 2 ** round)) wanted.add(rowId);
+      for (const [id, misfit] of blocked) for (const rowId of advance(walks.get(id)!, misfit)) wanted.add(rowId);
       if (wanted.size > 0) {
         const ids = [...wanted];
         for (const rival of await this.load(manager, ids, RIVAL_SHIPMENTS)) facts.set(rival.id, rival);
