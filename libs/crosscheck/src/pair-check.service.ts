@@ -38,13 +38,15 @@ const RIVAL_SHIPMENTS = preparedStatement('hg_pairs_rival_shipments', `${SHIPMEN
                         AND i.country = d.partner_country AND i.status <> 'cancelled')
    ORDER BY d.date, d.number`);
 
-/** A row of CANDIDATES: a candidate import of an export, found by its documents, or by attributes with the import's names. */
+/** Shipment facts as loaded, with the status; IMPORT_SHIPMENTS adds the exports tied to an attribute candidate. */
+type LoadedShipment = ShipmentFacts & { status: string; tied?: string[] };
+
+/** A row of CANDIDATES: an import found by documents (one id, no names), or an export's imports by attributes with their names. */
 interface CandidateRow {
   export_id: string;
-  import_id: string;
-  documents: boolean;
-  trader_name: string | null;
-  counterparty_name: string | null;
+  import_ids: string;
+  trader_names: string[] | null;
+  counterparty_names: string[] | null;
 }
 
 /** An import whose rivals by attributes exportsAffectedBy looks for, as AFFECTED gives it. */
@@ -197,56 +199,59 @@ const AFFECTED_RIVALS = preparedStatement('hg_pairs_affected_rivals', `WITH c AS
 
 /**
  * Each export's candidate imports (see candidatesOf): the exports $1 as loaded (id, transport document,
- * countries, date, containers and HS headings), not read again; $2 and $3 are the date tolerance and the window.
+ * countries, date, containers), not read again; $2 and $3 are the date tolerance and the window.
  * Every lookup is a LATERAL per export (OFFSET 0 keeps it one) on the index for it: without them, a
  * planner short of statistics (a table grown since its last ANALYZE) hashes every import of the table.
- * The imports by attributes are those of the window of many exports at once on a dense route: what
- * rules one out (its HS headings, the exports its documents tie it to) is looked up once per import
- * (CTE i), not once per pair. A pair says whether documents found it (`documents`); one found only
- * by attributes carries the import's names, so that candidatesOf loads only the imports whose names
- * are alike (on a dense route, about a third of them).
+ * A row is an import found by documents (`import_ids` one id, no names; a pair may come from both its
+ * transport document and a container), or all the imports an export may match by attributes, as one row of aggregates (ids joined
+ * by commas, their names as JSON arrays: thousands of rows cost Node's parser more than PostgreSQL
+ * spends finding them, see ROUTE_EXPORTS). On a dense route the window of an export holds
+ * a hundred imports and a few have names alike: candidatesOf compares the names, then looks up the
+ * exports an import's documents tie it to only for those, as it loads them (IMPORT_SHIPMENTS);
+ * matchBasis weighs the rest (HS headings among them).
  */
 const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALIZED (
      SELECT * FROM jsonb_to_recordset($1::jsonb)
-         AS e(id uuid, document text, country character(2), partner_country character(2), date date, containers text[], headings text[])),
-   -- The pairs by attributes, then what rules each of their imports out looked up once per import, not once per pair.
-   a AS MATERIALIZED (
-     -- By attributes: an undocumented export may be any import in the window; a documented one only an undocumented import.
-     SELECT e.id AS export_id, d.id AS import_id, e.headings FROM e
-      CROSS JOIN LATERAL (SELECT d.id FROM declarations d
-                           WHERE d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import'
-                             AND d.date BETWEEN e.date - $2::int AND e.date + $3::int AND d.status <> 'cancelled' OFFSET 0) d
-      WHERE e.document IS NULL
-     UNION ALL
-     SELECT e.id, d.id, e.headings FROM e
-      CROSS JOIN LATERAL (SELECT d.id FROM declarations d
-                           WHERE d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import' AND d.transport_document_key IS NULL
-                             AND d.date BETWEEN e.date - $2::int AND e.date + $3::int AND d.status <> 'cancelled' OFFSET 0) d
-      WHERE e.document IS NOT NULL
-        -- An export its document ties to an import at its destination keeps only that import (selectMatches).
-        AND NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.document AND t.flow = 'import'
-                           AND t.country = e.partner_country AND t.status <> 'cancelled')),
-   i AS MATERIALIZED (
-     SELECT d.id, d.trader_name, d.counterparty_name,
-            ARRAY(SELECT left(it.hs_code, 4) FROM declaration_items it WHERE it.declaration_id = d.id) AS headings,
-            ARRAY(SELECT o.id FROM declarations o WHERE o.flow = 'export' AND o.status <> 'cancelled' AND o.transport_document_key = d.transport_document_key
-                  UNION ALL
-                  SELECT o.id FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
-                    JOIN declarations o ON o.id = oc.declaration_id
-                   WHERE dc.declaration_id = d.id AND o.flow = 'export' AND o.status <> 'cancelled') AS tied
-       FROM (SELECT DISTINCT import_id FROM a) x
-      CROSS JOIN LATERAL (SELECT d.id, d.transport_document_key, d.trader_name, d.counterparty_name FROM declarations d WHERE d.id = x.import_id OFFSET 0) d)
-   SELECT e.id AS export_id, d.id AS import_id, true AS documents, NULL AS trader_name, NULL AS counterparty_name FROM e
+         AS e(id uuid, document text, country character(2), partner_country character(2), date date, containers text[]))
+   SELECT e.id AS export_id, d.id::text AS import_ids, NULL::json AS trader_names, NULL::json AS counterparty_names FROM e
     CROSS JOIN LATERAL (SELECT d.id FROM declarations d WHERE d.transport_document_key = e.document AND d.flow = 'import' AND d.status <> 'cancelled' OFFSET 0) d
-   UNION
-   SELECT e.id, d.id, true, NULL, NULL FROM e
+   UNION ALL
+   SELECT e.id, d.id::text, NULL, NULL FROM e
     CROSS JOIN LATERAL (SELECT c.declaration_id FROM declaration_containers c WHERE c.container_key = ANY (e.containers) OFFSET 0) c
     JOIN declarations d ON d.id = c.declaration_id
     WHERE d.flow = 'import' AND d.status <> 'cancelled'
-   UNION
-   SELECT a.export_id, a.import_id, false, i.trader_name, i.counterparty_name FROM a JOIN i ON i.id = a.import_id
-    -- An import whose documents tie it to another export is that export's, not a candidate by attributes.
-    WHERE i.headings && a.headings AND i.tied <@ ARRAY[a.export_id]`);
+   UNION ALL
+   -- By attributes: an undocumented export may be any import in the window; a documented one only an undocumented import.
+   SELECT e.id, d.ids, d.trader_names, d.counterparty_names FROM e
+    CROSS JOIN LATERAL (SELECT string_agg(d.id::text, ',') AS ids, json_agg(d.trader_name) AS trader_names, json_agg(d.counterparty_name) AS counterparty_names
+                          FROM declarations d
+                         WHERE d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import'
+                           AND d.date BETWEEN e.date - $2::int AND e.date + $3::int AND d.status <> 'cancelled') d
+    WHERE e.document IS NULL AND d.ids IS NOT NULL
+   UNION ALL
+   SELECT e.id, d.ids, d.trader_names, d.counterparty_names FROM e
+    CROSS JOIN LATERAL (SELECT string_agg(d.id::text, ',') AS ids, json_agg(d.trader_name) AS trader_names, json_agg(d.counterparty_name) AS counterparty_names
+                          FROM declarations d
+                         WHERE d.partner_country = e.country AND d.country = e.partner_country AND d.flow = 'import' AND d.transport_document_key IS NULL
+                           AND d.date BETWEEN e.date - $2::int AND e.date + $3::int AND d.status <> 'cancelled') d
+    WHERE e.document IS NOT NULL AND d.ids IS NOT NULL
+      -- An export its document ties to an import at its destination keeps only that import (selectMatches).
+      AND NOT EXISTS (SELECT 1 FROM declarations t WHERE t.transport_document_key = e.document AND t.flow = 'import'
+                         AND t.country = e.partner_country AND t.status <> 'cancelled')`);
+
+/**
+ * The shipment facts of imports $1, by date then number, and for those of them in $2 (the candidates
+ * by attributes) the exports their documents tie them to (`tied`): an import tied to another export
+ * is that export's, not a candidate by attributes.
+ */
+const IMPORT_SHIPMENTS = preparedStatement('hg_pairs_import_shipments', `SELECT s.*,
+         CASE WHEN s.id = ANY ($2) THEN ARRAY(
+           SELECT o.id FROM declarations o WHERE o.flow = 'export' AND o.status <> 'cancelled' AND o.transport_document_key = s.transport_document_key
+           UNION ALL
+           SELECT o.id FROM declaration_containers dc JOIN declaration_containers oc ON oc.container_key = dc.container_key
+             JOIN declarations o ON o.id = oc.declaration_id
+            WHERE dc.declaration_id = s.id AND o.flow = 'export' AND o.status <> 'cancelled') END AS tied
+    FROM (${SHIPMENT_SELECT} WHERE d.id = ANY ($1)) s ORDER BY s.date, s.number`);
 
 /**
  * Matching and the pair rules, always from the export's side: for an export, its candidate imports
@@ -374,32 +379,42 @@ export class PairCheckService {
    */
   private async candidatesOf(manager: EntityManager, exports: ShipmentFacts[]): Promise<Map<string, ShipmentFacts[]>> {
     if (exports.length === 0) return new Map();
-    const facts = exports.map((e) => ({
-      id: e.id,
-      document: e.transportDocumentKey,
-      country: e.country,
-      partner_country: e.partnerCountry,
-      date: e.date,
-      containers: e.containerKeys,
-      headings: [...new Set(e.items.map((i) => i.hsCode.slice(0, 4)))],
-    }));
+    const facts = exports.map((e) => ({ id: e.id, document: e.transportDocumentKey, country: e.country, partner_country: e.partnerCountry, date: e.date, containers: e.containerKeys }));
     const rows = await queryPrepared<CandidateRow[]>(manager, CANDIDATES, [JSON.stringify(facts), this.env.DATE_TOLERANCE_DAYS, this.env.MATCH_WINDOW_DAYS]);
     // A pair found only by attributes is a match only with names alike (attributesMatch): the others are not loaded.
     const byId = new Map(exports.map((e) => [e.id, e]));
     const similarity = this.env.COUNTERPARTY_SIMILARITY;
-    const wanted = new Map<string, Set<string>>();
+    const byDocuments = new Map<string, Set<string>>();
+    const byAttributes = new Map<string, Set<string>>();
+    const add = (into: Map<string, Set<string>>, exportId: string, importId: string) => {
+      const set = into.get(exportId);
+      if (set) set.add(importId);
+      else into.set(exportId, new Set([importId]));
+    };
     for (const row of rows) {
-      if (!row.documents) {
-        const exp = byId.get(row.export_id)!;
-        if (Math.max(nameSimilarity(exp.counterpartyName, row.trader_name!), nameSimilarity(exp.traderName, row.counterparty_name!)) < similarity) continue;
+      if (row.trader_names === null) {
+        add(byDocuments, row.export_id, row.import_ids);
+        continue;
       }
-      const set = wanted.get(row.export_id);
-      if (set) set.add(row.import_id);
-      else wanted.set(row.export_id, new Set([row.import_id]));
+      const exp = byId.get(row.export_id)!;
+      const ids = row.import_ids.split(',');
+      for (let i = 0; i < ids.length; i++) {
+        if (this.alikeNames.alike(exp.counterpartyName, row.trader_names[i], similarity) || this.alikeNames.alike(exp.traderName, row.counterparty_names![i], similarity)) add(byAttributes, row.export_id, ids[i]);
+      }
     }
-    const imports = new Map((await this.load(manager, [...new Set([...wanted.values()].flatMap((set) => [...set]))])).map((i) => [i.id, i]));
+    const attributeIds = new Set([...byAttributes.values()].flatMap((set) => [...set]));
+    const ids = new Set([...byDocuments.values()].flatMap((set) => [...set]));
+    for (const id of attributeIds) ids.add(id);
+    const loaded = await this.load(manager, [...ids], IMPORT_SHIPMENTS, [...attributeIds]);
+    const imports = new Map(loaded.map((i) => [i.id, i]));
     const byExport = new Map<string, ShipmentFacts[]>();
-    for (const [exportId, set] of wanted) byExport.set(exportId, [...set].map((id) => imports.get(id)!));
+    for (const exp of exports) {
+      const found = new Set(byDocuments.get(exp.id));
+      const attributes = byAttributes.get(exp.id);
+      // No documents may tie an import by attributes to another export (its HS headings are matchBasis's).
+      if (attributes) for (const id of attributes) if (!found.has(id) && imports.get(id)!.tied!.every((other) => other === exp.id)) found.add(id);
+      if (found.size > 0) byExport.set(exp.id, [...found].map((id) => imports.get(id)!));
+    }
     // The order the single-export query gave: by date, then number.
     for (const list of byExport.values()) list.sort((a, b) => (a.date === b.date ? (a.number < b.number ? -1 : a.number > b.number ? 1 : 0) : a.date < b.date ? -1 : 1));
     return byExport;
@@ -546,9 +561,9 @@ export class PairCheckService {
   }
 
   /** The shipment facts of declarations, by date then number. */
-  private async load(manager: EntityManager, ids: string[], statement = SHIPMENTS): Promise<(ShipmentFacts & { status: string })[]> {
+  private async load(manager: EntityManager, ids: string[], statement = SHIPMENTS, ...more: unknown[]): Promise<LoadedShipment[]> {
     if (ids.length === 0) return [];
-    const rows = await queryPrepared<Record<string, unknown>[]>(manager, statement, [ids]);
+    const rows = await queryPrepared<Record<string, unknown>[]>(manager, statement, [ids, ...more]);
     return rows.map((r) => ({
       id: r.id as string,
       country: r.country as string,
@@ -569,6 +584,7 @@ export class PairCheckService {
         valueUsd: Number(i.valueUsd),
         mercuryClass: this.reference.mercuryClassOf(i.hsCode),
       })),
+      tied: (r.tied as string[] | null | undefined) ?? undefined,
     }));
   }
 }
