@@ -1,5 +1,6 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { spawnSync } from 'node:child_process';
+import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('platform', () => {
@@ -13,6 +14,13 @@ describe('platform', () => {
     await t.http.get('/health/live').expect(200, { status: 'ok' });
     const ready = await t.http.get('/health/ready').expect(200);
     expect(ready.body.info).toEqual({ postgres: expect.objectContaining({ status: 'up' }), redis: expect.objectContaining({ status: 'up' }) });
+  });
+
+  it('talks to PostgreSQL without JIT, on every connection of the pool', async () => {
+    const dataSource = t.app.get(DataSource);
+    // Several at once, so that they take different connections.
+    const settings = await Promise.all(Array.from({ length: 4 }, () => dataSource.query(`SELECT current_setting('jit') AS jit, pg_sleep(0.05)`)));
+    expect(settings.map(([row]) => row.jit)).toEqual(['off', 'off', 'off', 'off']);
   });
 
   it('serves a valid OpenAPI document describing the endpoints', async () => {
