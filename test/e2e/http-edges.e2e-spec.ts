@@ -158,23 +158,6 @@ describe('HTTP edges', () => {
     });
   });
 
-  describe('unpaired surrogates', () => {
-    it('refuses a string that is not Unicode text with a 400 naming its path, wherever it is, and stores nothing', async () => {
-      const email = 'officer.\\ud800@aduanas.example';
-      const user = await t.http.post('/api/v1/users').auth(t.adminToken, { type: 'bearer' }).set('Content-Type', 'application/json')
-        .send(`{"email": "${email}", "password": "a-password-for-tests", "role": "customs_officer", "countries": ["MX"]}`).expect(400);
-      expect(user.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: expect.any(String), details: [{ path: 'email', message: expect.stringContaining('unpaired surrogate') }], requestId: user.headers['x-request-id'] });
-      expect((await t.db.query(`SELECT 1 FROM users WHERE email LIKE 'officer.%@aduanas.example'`)).rowCount).toBe(0);
-
-      const raw = JSON.stringify({ declarations: [exportDeclaration(), exportDeclaration()] }).replace(/("declarations":\[\{.*?\}\]\},\{.*?"name":")/, '$1\\udc00');
-      const batch = await t.http.post('/api/v1/declarations/batch').auth(officer.token, { type: 'bearer' }).set('Content-Type', 'application/json').send(raw).expect(400);
-      expect(batch.body.details).toEqual([{ path: 'declarations[1].trader.name', message: expect.stringContaining('unpaired surrogate') }]);
-      // A pair written as two escapes is one character, and welcome.
-      await t.http.post('/api/v1/declarations/verify').auth(officer.token, { type: 'bearer' }).set('Content-Type', 'application/json')
-        .send(JSON.stringify(exportDeclaration()).replace('"Minera del Norte SA de CV"', '"Minera del Norte \\ud83d\\ude00"')).expect(200);
-    });
-  });
-
   describe('answers produced before the handlers', () => {
     let server: Server;
     beforeAll(async () => {
