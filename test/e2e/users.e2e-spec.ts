@@ -26,6 +26,9 @@ describe('users and API tokens', () => {
 
   it.each([
     ['a bad email', { email: 'not-an-email' }, 'email'],
+    // Not Unicode text: the e-mail check URI-encodes an address and threw on it (a 500, found by the fuzz suite).
+    ['an email with an unpaired surrogate', { email: 'officer.\ud800@aduanas.example' }, 'email'],
+    ['an email that is an unpaired surrogate', { email: '\udc00' }, 'email'],
     ['a short password', { password: 'short' }, 'password'],
     ['an unknown role', { role: 'superuser' }, 'role'],
     ['no countries', { countries: [] }, 'countries'],

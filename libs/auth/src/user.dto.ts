@@ -1,9 +1,26 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsEmail, IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, ArrayUnique, buildMessage, IsIn, isEmail, IsString, Matches, MaxLength, MinLength, ValidateBy } from 'class-validator';
 import { ROLES, type Role } from '@hgtrace/common';
 
 const lower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
+
+/** A UTF-16 surrogate that is not half of a pair (JSON's `\uD800` alone): such text is not Unicode. */
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
+/**
+ * IsEmail({ require_tld: false }), false for text with an unpaired surrogate: validator.js measures an
+ * address's length by URI-encoding it, which throws on such text (a 500 instead of a 400).
+ */
+function IsEmailAddress(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isEmail',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && !UNPAIRED_SURROGATE.test(value) && isEmail(value, { require_tld: false }),
+      defaultMessage: buildMessage((each) => `${each}$property must be an email`),
+    },
+  });
+}
 
 export class LoginDto {
   @ApiProperty({ example: 'admin@hgtrace.local' })
@@ -19,7 +36,7 @@ export class LoginDto {
 export class CreateUserDto {
   @ApiProperty({ example: 'officer.mx@aduanas.example' })
   @Transform(lower)
-  @IsEmail({ require_tld: false }) @MaxLength(254)
+  @IsEmailAddress() @MaxLength(254)
   email: string;
 
   @ApiProperty({ example: 'a-long-passphrase', minLength: 12 })
