@@ -158,6 +158,16 @@ describe('HTTP edges', () => {
     });
   });
 
+  it('refuses text PostgreSQL cannot store with a 400 naming each field, and stores nothing', async () => {
+    const post = (body: object) => t.http.post('/api/v1/traders').auth(focal.token, { type: 'bearer' }).send(body);
+    const res = await post({ country: 'MX', nationalId: 'UNSTORABLE-1', name: 'Nul\u0000 SA', aliases: ['fine', 'half \ud800 a pair'] }).expect(400);
+    const message = 'must not contain a NUL character or an unpaired surrogate';
+    expect(res.body).toEqual({ statusCode: 400, code: 'VALIDATION_FAILED', message: expect.any(String), details: [{ path: 'aliases[1]', message }, { path: 'name', message }], requestId: res.headers['x-request-id'] });
+    expect((await t.db.query(`SELECT 1 FROM traders WHERE national_id = 'UNSTORABLE-1'`)).rowCount).toBe(0);
+    // A pair is one character, and welcome.
+    await post({ country: 'MX', nationalId: 'UNSTORABLE-2', name: 'Minera 😀 SA' }).expect(201);
+  });
+
   describe('answers produced before the handlers', () => {
     let server: Server;
     beforeAll(async () => {

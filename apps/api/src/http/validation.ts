@@ -1,6 +1,6 @@
 import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { ValidationFailedError, validationDetails } from '@hgtrace/common';
-import { DeclarationDto, fastValidateDeclaration } from '@hgtrace/declarations';
+import { BatchDto, DeclarationDto, fastValidateDeclaration } from '@hgtrace/declarations';
 
 /**
  * How deeply a JSON body may nest. The deepest body of the API (a batch of declarations with their
@@ -22,8 +22,27 @@ export function pathNestedDeeperThan(value: unknown, max: number): string | null
   return null;
 }
 
+/** A NUL character, or a surrogate without its other half: text PostgreSQL cannot store. */
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The paths of the strings in `value` that PostgreSQL cannot store (UNSTORABLE); iterative, so any depth is safe. */
+export function unstorableTextPaths(value: unknown): string[] {
+  const found: string[] = [];
+  const pending: [unknown, string][] = [[value, '']];
+  while (pending.length > 0) {
+    const [node, path] = pending.pop()!;
+    for (const [key, child] of Object.entries(node as object)) {
+      const at = Array.isArray(node) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (typeof child === 'string' && UNSTORABLE.test(child)) found.push(at);
+      else if (child !== null && typeof child === 'object') pending.push([child, at]);
+    }
+  }
+  return found.sort();
+}
+
 /**
- * Bodies nested too deep are refused first. A declaration body (filing one, verify) that is valid
+ * Bodies nested too deep are refused first, then text PostgreSQL cannot store, by path (the
+ * declarations say so themselves, per declaration of a batch, DeclarationsService.validate). A declaration body (filing one, verify) that is valid
  * beyond doubt takes the fast path, which builds the same DTO in a few µs instead of the ~150 µs of
  * class-transformer and class-validator; anything else goes through class-validator, which names the
  * problem.
@@ -33,6 +52,10 @@ class ApiValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && value !== null && typeof value === 'object') {
       const path = pathNestedDeeperThan(value, MAX_BODY_DEPTH);
       if (path !== null) throw ValidationFailedError.of(path, `is nested deeper than ${MAX_BODY_DEPTH} levels`);
+      if (metadata.metatype !== DeclarationDto && metadata.metatype !== BatchDto) {
+        const unstorable = unstorableTextPaths(value);
+        if (unstorable.length > 0) throw new ValidationFailedError(unstorable.map((at) => ({ path: at, message: 'must not contain a NUL character or an unpaired surrogate' })));
+      }
       if (metadata.metatype === DeclarationDto) {
         const dto = fastValidateDeclaration(value);
         if (dto) return dto;
