@@ -204,13 +204,13 @@ const AFFECTED_RIVALS = preparedStatement('hg_pairs_affected_rivals', `WITH c AS
  * countries, date, containers), not read again; $2 and $3 are the date tolerance and the window.
  * Every lookup is a LATERAL per export (OFFSET 0 keeps it one) on the index for it: without them, a
  * planner short of statistics (a table grown since its last ANALYZE) hashes every import of the table.
- * A row is an import found by documents (`import_ids` one id, no names; a pair may come from both its
- * transport document and a container), or all the imports an export may match by attributes, as one row of aggregates (ids joined
- * by commas, their names as JSON arrays: thousands of rows cost Node's parser more than PostgreSQL
- * spends finding them, see ROUTE_EXPORTS). On a dense route the window of an export holds
- * a hundred imports and a few have names alike: candidatesOf compares the names, then looks up the
- * exports an import's documents tie it to only for those, as it loads them (IMPORT_SHIPMENTS);
- * matchBasis weighs the rest (HS headings among them).
+ * A row is an import found by documents (`import_ids` one id, no names; a pair may come from both
+ * its transport document and a container), or all the imports an export may match by attributes as
+ * one row of aggregates (ids joined by commas, their names as JSON arrays: thousands of rows cost
+ * Node's parser more than PostgreSQL spends finding them, see ROUTE_EXPORTS). On a dense route the
+ * window of an export holds a hundred imports and a few have names alike: candidatesOf compares the
+ * names, then looks up the exports an import's documents tie it to only for those, as it loads them
+ * (IMPORT_SHIPMENTS); matchBasis weighs the rest (HS headings among them).
  */
 const CANDIDATES = preparedStatement('hg_pairs_candidates', `WITH e AS MATERIALIZED (
      SELECT * FROM jsonb_to_recordset($1::jsonb)
@@ -452,9 +452,10 @@ export class PairCheckService {
    * On a dense route they are thousands, and the assignment takes pairs in order of fit, first the
    * closeness of the masses: an import is mostly taken by the first exports that fit it, and the
    * export is settled long before the rest would come. So the route's exports are read once, without
-   * any lookup per row (date, names and mass; RouteExports), and for each import walked outwards from its mass, up
-   * and down; those of its window with names alike its own are verified (RIVAL_SHIPMENTS: in each round
-   * those within the misfits it is blocked at, for all the imports at once) only as far as assignLazily needs them to settle the exports.
+   * any lookup per row (date, names and mass; RouteExports), and for each import walked outwards
+   * from its mass, up and down; those of its window with names alike its own are verified
+   * (RIVAL_SHIPMENTS: in each round those within the misfits it is blocked at, for all the imports at
+   * once) only as far as assignLazily needs them to settle the exports.
    */
   private async attributeAssignments(
     manager: EntityManager,
